@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio character device: /dev/gwioN for the ring's one consumer.
+ *
+ * Semantics (docs/abi.md): one open file at a time (-EBUSY otherwise); the
+ * consumer page maps read-write, the producer page and records read-only;
+ * the ring cannot be resized while mapped or while a read() runs; after
+ * the device goes away, poll() says EPOLLHUP and the rest -ENODEV, and the
+ * memory lives on until the last mapping and file are gone.
+ */
+
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+
+#include "gwio.h"
+
+#define GWIO_READ_BATCH	16
+
+static int gwio_open(struct inode *inode, struct file *file)
+{
+	struct gwio_dev *gdev = container_of(inode->i_cdev, struct gwio_dev,
+					     cdev);
+	int ret = 0;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->dead)
+		ret = -ENODEV;
+	else if (gdev->open)
+		ret = -EBUSY;
+	else
+		gdev->open = true;
+	mutex_unlock(&gdev->lock);
+	if (ret)
+		return ret;
+
+	file->private_data = gdev;
+	return stream_open(inode, file);
+}
+
+static int gwio_release(struct inode *inode, struct file *file)
+{
+	struct gwio_dev *gdev = file->private_data;
+
+	mutex_lock(&gdev->lock);
+	gdev->open = false;
+	mutex_unlock(&gdev->lock);
+	return 0;
+}
+
+static void gwio_vma_open(struct vm_area_struct *vma)
+{
+	struct gwio_dev *gdev = vma->vm_private_data;
+
+	atomic_inc(&gdev->ring_users);
+}
+
+static void gwio_vma_close(struct vm_area_struct *vma)
+{
+	struct gwio_dev *gdev = vma->vm_private_data;
+
+	atomic_dec(&gdev->ring_users);
+}
+
+static const struct vm_operations_struct gwio_vm_ops = {
+	.open = gwio_vma_open,
+	.close = gwio_vma_close,
+};
+
+static void gwio_vma_forbid_write(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gwio_dev *gdev = file->private_data;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	int ret = 0;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	switch (vma->vm_pgoff) {
+	case GWIO_CONSUMER_PGOFF:
+		if (size != PAGE_SIZE)
+			ret = -EINVAL;
+		break;
+	case GWIO_PRODUCER_PGOFF:
+		/* only the consumer page is the consumer's to write */
+		if (vma->vm_flags & VM_WRITE)
+			ret = -EPERM;
+		else if (size > gdev->ring_bytes - PAGE_SIZE)
+			ret = -EINVAL;
+		else
+			gwio_vma_forbid_write(vma);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret)
+		goto out;
+
+	ret = remap_vmalloc_range(vma, gdev->ring_mem, vma->vm_pgoff);
+	if (ret)
+		goto out;
+	vma->vm_ops = &gwio_vm_ops;
+	vma->vm_private_data = gdev;
+	atomic_inc(&gdev->ring_users);
+out:
+	mutex_unlock(&gdev->lock);
+	return ret;
+}
+
+static __poll_t gwio_poll(struct file *file, poll_table *wait)
+{
+	struct gwio_dev *gdev = file->private_data;
+
+	poll_wait(file, &gdev->wq, wait);
+	if (READ_ONCE(gdev->dead))
+		return EPOLLHUP | EPOLLERR;
+	return gwio_consumer_ready(gdev) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* Copy records out through a small bounce buffer; returns records copied. */
+static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
+				 size_t max)
+{
+	struct gwio_record batch[GWIO_READ_BATCH];
+	struct gwio_ring_cons cons;
+	size_t done = 0;
+	u64 seq;
+	u32 n;
+
+	gwio_ring_cons_init(&cons, gdev->ring_cons, gdev->ring_shared,
+			    gdev->ring_mem + 2 * PAGE_SIZE);
+	while (done < max) {
+		n = gwio_ring_cons_read(&cons, batch,
+					min_t(size_t, GWIO_READ_BATCH,
+					      max - done), &seq);
+		if (!n)
+			break;
+		if (copy_to_user(buf + done * sizeof(*batch), batch,
+				 n * sizeof(*batch)))
+			return done ? done : -EFAULT;
+		gwio_ring_cons_release(&cons);
+		done += n;
+	}
+	/* records overwritten before we got to them are gone: move past */
+	gwio_ring_cons_release(&cons);
+	return done;
+}
+
+static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
+			 loff_t *ppos)
+{
+	struct gwio_dev *gdev = file->private_data;
+	size_t max = len / sizeof(struct gwio_record);
+	ssize_t ret;
+
+	if (!max)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&gdev->read_lock))
+		return -ERESTARTSYS;
+
+	mutex_lock(&gdev->lock);
+	ret = gdev->dead ? -ENODEV : 0;
+	if (!ret)
+		atomic_inc(&gdev->ring_users);
+	mutex_unlock(&gdev->lock);
+	if (ret)
+		goto out_unlock;
+
+	for (;;) {
+		if (!(file->f_flags & O_NONBLOCK)) {
+			ret = wait_event_interruptible(gdev->wq,
+						       READ_ONCE(gdev->dead) ||
+						       gwio_consumer_ready(gdev));
+			if (ret)
+				break;
+		}
+		if (READ_ONCE(gdev->dead)) {
+			ret = -ENODEV;
+			break;
+		}
+		ret = gwio_read_records(gdev, buf, max);
+		if (ret > 0) {
+			ret *= sizeof(struct gwio_record);
+			break;
+		}
+		if (ret < 0)
+			break;
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			break;
+		}
+	}
+	atomic_dec(&gdev->ring_users);
+out_unlock:
+	mutex_unlock(&gdev->read_lock);
+	return ret;
+}
+
+static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct gwio_dev *gdev = file->private_data;
+	struct gwio_info info = { 0 };
+	long ret = 0;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	switch (cmd) {
+	case GWIO_IOC_INFO:
+		info.abi_major = GWIO_ABI_MAJOR;
+		info.abi_minor = GWIO_ABI_MINOR;
+		info.page_size = PAGE_SIZE;
+		info.record_size = sizeof(struct gwio_record);
+		info.record_count = gdev->ring_records;
+		info.channel_count = gdev->channel_count;
+		info.consumer_map_size = PAGE_SIZE;
+		info.producer_map_size = gdev->ring_bytes - PAGE_SIZE;
+		break;
+	case GWIO_IOC_START:
+		ret = gwio_dev_set_enabled(gdev, true);
+		break;
+	case GWIO_IOC_STOP:
+		ret = gwio_dev_set_enabled(gdev, false);
+		break;
+	case GWIO_IOC_FLUSH:
+		gwio_ring_flush(gdev);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	mutex_unlock(&gdev->lock);
+	/* outside the lock: a fault here may take mmap_lock, which mmap holds */
+	if (!ret && cmd == GWIO_IOC_INFO &&
+	    copy_to_user((void __user *)arg, &info, sizeof(info)))
+		ret = -EFAULT;
+	return ret;
+}
+
+const struct file_operations gwio_fops = {
+	.owner = THIS_MODULE,
+	.open = gwio_open,
+	.release = gwio_release,
+	.read = gwio_read,
+	.poll = gwio_poll,
+	.mmap = gwio_mmap,
+	.unlocked_ioctl = gwio_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio core: device lifetime, ring memory, publishing and wakeups.
+ *
+ * Lifetime: struct gwio_dev embeds its struct device, and the cdev is the
+ * device's child, so an open file keeps the whole object (ring included)
+ * alive after removal; removal marks it dead and wakes every sleeper.
+ */
+
+#include <linux/idr.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+
+#include "gwio.h"
+
+static DEFINE_IDA(gwio_ida);
+
+/* A CLOCK_MONOTONIC time in the ring's clock, without a second clock read. */
+u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
+{
+	switch (clock_id) {
+	case CLOCK_BOOTTIME:
+		return ktime_mono_to_any(mono_ns, TK_OFFS_BOOT);
+	case CLOCK_REALTIME:
+		return ktime_mono_to_any(mono_ns, TK_OFFS_REAL);
+	case CLOCK_TAI:
+		return ktime_mono_to_any(mono_ns, TK_OFFS_TAI);
+	default:
+		return mono_ns;
+	}
+}
+
+static size_t gwio_ring_bytes(u32 records)
+{
+	return 2 * PAGE_SIZE + (size_t)records * sizeof(struct gwio_record);
+}
+
+static void gwio_ring_describe(struct gwio_dev *gdev)
+{
+	struct gwio_producer *sh = gdev->ring_shared;
+
+	sh->magic = GWIO_MAGIC;
+	sh->abi_major = GWIO_ABI_MAJOR;
+	sh->abi_minor = GWIO_ABI_MINOR;
+	sh->record_size = sizeof(struct gwio_record);
+	sh->record_count = gdev->ring_records;
+	sh->data_offset = PAGE_SIZE;
+	sh->clock_id = gdev->clock_id;
+	sh->overflow = gdev->overflow;
+}
+
+/* Called with gdev->lock held, sources stopped and nothing mapped. */
+static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
+{
+	size_t bytes = gwio_ring_bytes(records);
+	void *mem = vmalloc_user(bytes);
+	unsigned long flags;
+
+	if (!mem)
+		return -ENOMEM;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	swap(gdev->ring_mem, mem);
+	gdev->ring_bytes = bytes;
+	gdev->ring_records = records;
+	gdev->ring_cons = gdev->ring_mem;
+	gdev->ring_shared = gdev->ring_mem + PAGE_SIZE;
+	gwio_ring_describe(gdev);
+	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
+			    gdev->ring_mem + 2 * PAGE_SIZE, records,
+			    gdev->overflow);
+	gdev->timer_pos = 0;
+	gdev->timeout_pos = 0;
+	gdev->wakeups = 0;
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+
+	vfree(mem);
+	return 0;
+}
+
+int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
+{
+	bool was_enabled;
+	int ret;
+
+	if (records < GWIO_RING_MIN_RECORDS || records > GWIO_RING_MAX_RECORDS ||
+	    !is_power_of_2(records))
+		return -EINVAL;
+
+	mutex_lock(&gdev->lock);
+	if (atomic_read(&gdev->ring_users)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	was_enabled = gdev->enabled;
+	if (was_enabled)
+		gwio_sim_stop(gdev);
+	hrtimer_cancel(&gdev->timeout_timer);
+	irq_work_sync(&gdev->wake_work);
+	ret = gwio_ring_alloc(gdev, records);
+	if (was_enabled)
+		gwio_sim_start(gdev);
+out:
+	mutex_unlock(&gdev->lock);
+	return ret;
+}
+
+void gwio_ring_flush(struct gwio_dev *gdev)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	gwio_store_release(&gdev->ring_cons->tail, gdev->prod.head);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+}
+
+/* Called with gdev->lock held. */
+int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable)
+{
+	if (gdev->dead)
+		return -ENODEV;
+	if (enable == gdev->enabled)
+		return 0;
+	gdev->enabled = enable;
+	if (enable)
+		gwio_sim_start(gdev);
+	else
+		gwio_sim_stop(gdev);
+	return 0;
+}
+
+static void gwio_wake_fn(struct irq_work *work)
+{
+	struct gwio_dev *gdev = container_of(work, struct gwio_dev, wake_work);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	gdev->wakeups++;
+	gwio_write_once(gdev->ring_shared->wakeups, gdev->wakeups);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	wake_up_interruptible(&gdev->wq);
+}
+
+static enum hrtimer_restart gwio_timeout_fn(struct hrtimer *timer)
+{
+	struct gwio_dev *gdev = container_of(timer, struct gwio_dev,
+					     timeout_timer);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	gdev->timer_armed = false;
+	gdev->timeout_pos = gdev->timer_pos;
+	WRITE_ONCE(gdev->waiting, false);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+
+	irq_work_queue(&gdev->wake_work);
+	return HRTIMER_NORESTART;
+}
+
+/* With prod_lock held: records are waiting, start the timeout clock once. */
+static void gwio_arm_timeout(struct gwio_dev *gdev)
+{
+	u32 timeout_us = READ_ONCE(gdev->timeout_us);
+
+	if (gdev->timer_armed || !timeout_us)
+		return;
+	gdev->timer_armed = true;
+	gdev->timer_pos = gdev->prod.head;
+	hrtimer_start(&gdev->timeout_timer,
+		      ns_to_ktime((u64)timeout_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL);
+}
+
+void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
+	__releases(&gdev->prod_lock)
+{
+	u64 avail;
+
+	gwio_ring_prod_publish(&gdev->prod);
+	/* order head before "waiting": pairs with gwio_consumer_ready() */
+	smp_mb();
+	if (READ_ONCE(gdev->waiting)) {
+		avail = gwio_ring_prod_avail(&gdev->prod);
+		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark))) {
+			WRITE_ONCE(gdev->waiting, false);
+			irq_work_queue(&gdev->wake_work);
+		} else if (avail) {
+			gwio_arm_timeout(gdev);
+		}
+	}
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+}
+
+/*
+ * Would a consumer sleeping for records be woken now?  If not, it is marked
+ * waiting so the next commit (or the timeout) wakes it.
+ */
+bool gwio_consumer_ready(struct gwio_dev *gdev)
+{
+	unsigned long flags;
+	bool ready = false;
+	u64 avail, tail;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	WRITE_ONCE(gdev->waiting, true);
+	smp_mb();
+	avail = gwio_ring_prod_avail(&gdev->prod);
+	tail = gdev->prod.tail_cache;
+	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark)) ||
+	    (avail && tail < gdev->timeout_pos)) {
+		ready = true;
+		WRITE_ONCE(gdev->waiting, false);
+	} else if (avail) {
+		gwio_arm_timeout(gdev);
+	}
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	return ready;
+}
+
+static void gwio_dev_release(struct device *dev)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+
+	vfree(gdev->ring_mem);
+	kfree(gdev->channels);
+	ida_free(&gwio_ida, gdev->id);
+	kfree(gdev);
+}
+
+struct gwio_dev *gwio_dev_create(struct device *parent)
+{
+	struct gwio_dev *gdev;
+	int ret;
+
+	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
+	if (!gdev)
+		return ERR_PTR(-ENOMEM);
+
+	ret = ida_alloc_max(&gwio_ida, MINORMASK, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(gdev);
+		return ERR_PTR(ret);
+	}
+	gdev->id = ret;
+
+	mutex_init(&gdev->lock);
+	mutex_init(&gdev->read_lock);
+	raw_spin_lock_init(&gdev->prod_lock);
+	init_waitqueue_head(&gdev->wq);
+	init_irq_work(&gdev->wake_work, gwio_wake_fn);
+	hrtimer_init(&gdev->timeout_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	gdev->timeout_timer.function = gwio_timeout_fn;
+	atomic_set(&gdev->ring_users, 0);
+	gdev->overflow = GWIO_OVERFLOW_DROP_NEWEST;
+	gdev->clock_id = CLOCK_MONOTONIC;
+
+	/* from here on, put_device() frees everything */
+	device_initialize(&gdev->dev);
+	gdev->dev.class = &gwio_class;
+	gdev->dev.parent = parent;
+	gdev->dev.devt = MKDEV(MAJOR(gwio_devt), gdev->id);
+	gdev->dev.groups = gwio_dev_groups;
+	gdev->dev.release = gwio_dev_release;
+	dev_set_drvdata(&gdev->dev, gdev);
+	ret = dev_set_name(&gdev->dev, "gwio%d", gdev->id);
+	if (ret)
+		goto err_put;
+
+	gdev->channels = kcalloc(GWIO_MAX_CHANNELS, sizeof(*gdev->channels),
+				 GFP_KERNEL);
+	if (!gdev->channels) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	return gdev;
+
+err_put:
+	put_device(&gdev->dev);
+	return ERR_PTR(ret);
+}
+
+int gwio_dev_register(struct gwio_dev *gdev)
+{
+	int ret;
+
+	gdev->watermark = gwio_default_watermark;
+	gdev->timeout_us = gwio_default_timeout_us;
+	ret = gwio_ring_alloc(gdev, gwio_default_records);
+	if (ret)
+		return ret;
+
+	cdev_init(&gdev->cdev, &gwio_fops);
+	gdev->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&gdev->cdev, &gdev->dev);
+	if (ret)
+		return ret;
+
+	gdev->channels_kobj = kobject_create_and_add("channels",
+						     &gdev->dev.kobj);
+	if (!gdev->channels_kobj) {
+		cdev_device_del(&gdev->cdev, &gdev->dev);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void gwio_dev_unregister(struct gwio_dev *gdev)
+{
+	mutex_lock(&gdev->lock);
+	gwio_dev_set_enabled(gdev, false);
+	gdev->dead = true;
+	mutex_unlock(&gdev->lock);
+
+	hrtimer_cancel(&gdev->timeout_timer);
+	irq_work_sync(&gdev->wake_work);
+	wake_up_interruptible_all(&gdev->wq);
+
+	gwio_channels_remove(gdev);
+	kobject_put(gdev->channels_kobj);
+	cdev_device_del(&gdev->cdev, &gdev->dev);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gwio - internal interfaces of gwio.ko.
+ */
+#ifndef GWIO_INTERNAL_H
+#define GWIO_INTERNAL_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "gwio_ring.h"
+
+#define GWIO_RING_MIN_RECORDS	256U		/* data stays page-aligned */
+#define GWIO_RING_MAX_RECORDS	(1U << 22)	/* 64 MiB of records */
+#define GWIO_MAX_CHANNELS	256U
+#define GWIO_TIMEOUT_MAX_US	10000000U	/* 10 s */
+
+struct gwio_dev;
+struct gwio_channel;
+
+/* What a kind of channel (synthetic, GPIO edge, SPI ADC) plugs in. */
+struct gwio_channel_ops {
+	const char *type;
+	/* extra sysfs attributes of this kind, shown beside the common ones */
+	const struct attribute_group *attrs;
+	void (*release)(struct gwio_channel *ch);
+};
+
+struct gwio_channel {
+	struct kobject kobj;		/* /sys/class/gwio/gwioN/channels/<label> */
+	struct gwio_dev *gdev;
+	const struct gwio_channel_ops *ops;
+	u16 index;
+	bool enabled;
+	char label[32];
+	u64 events;			/* records offered to the ring */
+	void *priv;
+};
+
+struct gwio_dev {
+	struct device dev;
+	struct cdev cdev;
+	int id;
+
+	/* configuration, open state and the ring allocation */
+	struct mutex lock;
+	bool open;			/* one consumer at a time */
+	bool dead;			/* removed while a file still refers to it */
+	bool enabled;
+	u32 ring_records;
+	u32 overflow;
+	clockid_t clock_id;
+	u32 watermark;
+	u32 timeout_us;
+	atomic_t ring_users;		/* mappings and reads: no resize */
+	struct mutex read_lock;		/* one read() at a time */
+
+	void *ring_mem;			/* consumer page, producer page, records */
+	size_t ring_bytes;
+	struct gwio_consumer *ring_cons;
+	struct gwio_producer *ring_shared;
+
+	/* hot path: producers serialise on prod_lock, never sleep under it */
+	raw_spinlock_t prod_lock;
+	struct gwio_ring_prod prod;
+	bool waiting;			/* a consumer sleeps in poll() or read() */
+	bool timer_armed;
+	u64 timer_pos;			/* head when the timeout timer was armed */
+	u64 timeout_pos;		/* records before it waited a full timeout */
+	u64 wakeups;
+	struct hrtimer timeout_timer;
+	struct irq_work wake_work;
+	wait_queue_head_t wq;
+
+	/* sources */
+	struct kobject *channels_kobj;
+	struct gwio_channel **channels;	/* GWIO_MAX_CHANNELS slots */
+	u16 channel_count;
+	void *sim;
+};
+
+static inline struct gwio_dev *to_gwio_dev(struct device *dev)
+{
+	return container_of(dev, struct gwio_dev, dev);
+}
+
+/* main.c: module-wide state and the defaults set by module parameters */
+extern struct class gwio_class;
+extern dev_t gwio_devt;
+extern u32 gwio_default_records;
+extern u32 gwio_default_watermark;
+extern u32 gwio_default_timeout_us;
+
+/* core.c: devices, the ring, wakeups */
+struct gwio_dev *gwio_dev_create(struct device *parent);
+int gwio_dev_register(struct gwio_dev *gdev);
+void gwio_dev_unregister(struct gwio_dev *gdev);
+int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
+int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
+void gwio_ring_flush(struct gwio_dev *gdev);
+u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns);
+
+/*
+ * Producers: take the lock, push, then commit.  Commit publishes head and
+ * decides on a wakeup; it is what a hard IRQ handler or hrtimer calls.
+ */
+static inline unsigned long gwio_produce_begin(struct gwio_dev *gdev)
+	__acquires(&gdev->prod_lock)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	return flags;
+}
+
+static inline bool gwio_produce(struct gwio_dev *gdev,
+				const struct gwio_record *rec)
+{
+	return gwio_ring_prod_push(&gdev->prod, rec);
+}
+
+void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
+	__releases(&gdev->prod_lock);
+
+/* chardev.c */
+extern const struct file_operations gwio_fops;
+bool gwio_consumer_ready(struct gwio_dev *gdev);
+
+/* sysfs.c */
+extern const struct attribute_group *gwio_dev_groups[];
+
+/* channel.c */
+struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
+				      const char *label,
+				      const struct gwio_channel_ops *ops,
+				      void *priv);
+void gwio_channels_remove(struct gwio_dev *gdev);
+extern const struct kobj_type gwio_channel_ktype;
+
+static inline struct gwio_channel *to_gwio_channel(struct kobject *kobj)
+{
+	return container_of(kobj, struct gwio_channel, kobj);
+}
+
+/* sim.c: the synthetic source */
+int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz);
+void gwio_sim_start(struct gwio_dev *gdev);
+void gwio_sim_stop(struct gwio_dev *gdev);
+void gwio_sim_detach(struct gwio_dev *gdev);
+
+#endif /* GWIO_INTERNAL_H */

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio device attributes: /sys/class/gwio/gwioN/{knobs, statistics/}.
+ *
+ * Every store validates the whole value before it changes anything, so a
+ * rejected write (-EINVAL, -EBUSY) leaves the device exactly as it was.
+ */
+
+#include <linux/kernel.h>
+#include <linux/sysfs.h>
+
+#include "gwio.h"
+
+static const char * const gwio_overflow_names[] = {
+	[GWIO_OVERFLOW_DROP_NEWEST] = "drop-newest",
+	[GWIO_OVERFLOW_OVERWRITE] = "overwrite",
+};
+
+static const struct {
+	const char *name;
+	clockid_t id;
+} gwio_clocks[] = {
+	{ "monotonic", CLOCK_MONOTONIC },
+	{ "boottime", CLOCK_BOOTTIME },
+	{ "realtime", CLOCK_REALTIME },
+	{ "tai", CLOCK_TAI },
+};
+
+/* "a [b] c\n": the kernel's way of listing choices with the current one */
+static ssize_t gwio_emit_choices(char *buf, const char * const *names,
+				 int nr, int cur)
+{
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		n += sysfs_emit_at(buf, n, i == cur ? "[%s]%s" : "%s%s",
+				   names[i], i + 1 < nr ? " " : "\n");
+	return n;
+}
+
+static ssize_t ring_records_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_gwio_dev(dev)->ring_records));
+}
+
+static ssize_t ring_records_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t len)
+{
+	u32 records;
+	int ret = kstrtou32(buf, 0, &records);
+
+	if (ret)
+		return ret;
+	ret = gwio_ring_resize(to_gwio_dev(dev), records);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(ring_records);
+
+static ssize_t watermark_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_gwio_dev(dev)->watermark));
+}
+
+static ssize_t watermark_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+	u32 wm;
+	int ret = kstrtou32(buf, 0, &wm);
+
+	if (ret)
+		return ret;
+	mutex_lock(&gdev->lock);
+	if (!wm || wm > gdev->ring_records)
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(gdev->watermark, wm);
+	mutex_unlock(&gdev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(watermark);
+
+static ssize_t timeout_us_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_gwio_dev(dev)->timeout_us));
+}
+
+static ssize_t timeout_us_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t len)
+{
+	u32 us;
+	int ret = kstrtou32(buf, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > GWIO_TIMEOUT_MAX_US)
+		return -EINVAL;
+	WRITE_ONCE(to_gwio_dev(dev)->timeout_us, us);
+	return len;
+}
+static DEVICE_ATTR_RW(timeout_us);
+
+static ssize_t overflow_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return gwio_emit_choices(buf, gwio_overflow_names,
+				 ARRAY_SIZE(gwio_overflow_names),
+				 READ_ONCE(to_gwio_dev(dev)->overflow));
+}
+
+/* Policy and clock describe every record in the ring: only while stopped. */
+static ssize_t overflow_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+	int policy = sysfs_match_string(gwio_overflow_names, buf);
+	unsigned long flags;
+	int ret = 0;
+
+	if (policy < 0)
+		return -EINVAL;
+	mutex_lock(&gdev->lock);
+	if (gdev->enabled) {
+		ret = -EBUSY;
+	} else {
+		raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+		gdev->overflow = policy;
+		gdev->prod.overflow = policy;
+		gwio_write_once(gdev->ring_shared->overflow, policy);
+		raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	}
+	mutex_unlock(&gdev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(overflow);
+
+static ssize_t clock_show(struct device *dev,
+			  struct device_attribute *attr, char *buf)
+{
+	clockid_t cur = READ_ONCE(to_gwio_dev(dev)->clock_id);
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(gwio_clocks); i++)
+		n += sysfs_emit_at(buf, n,
+				   gwio_clocks[i].id == cur ? "[%s]%s" : "%s%s",
+				   gwio_clocks[i].name,
+				   i + 1 < ARRAY_SIZE(gwio_clocks) ? " " : "\n");
+	return n;
+}
+
+static ssize_t clock_store(struct device *dev,
+			   struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+	int i, ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(gwio_clocks); i++)
+		if (sysfs_streq(buf, gwio_clocks[i].name))
+			break;
+	if (i == ARRAY_SIZE(gwio_clocks))
+		return -EINVAL;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->enabled) {
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(gdev->clock_id, gwio_clocks[i].id);
+		gwio_write_once(gdev->ring_shared->clock_id, gwio_clocks[i].id);
+	}
+	mutex_unlock(&gdev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(clock);
+
+static ssize_t enable_show(struct device *dev,
+			   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_gwio_dev(dev)->enabled));
+}
+
+static ssize_t enable_store(struct device *dev,
+			    struct device_attribute *attr,
+			    const char *buf, size_t len)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+	bool enable;
+	int ret = kstrtobool(buf, &enable);
+
+	if (ret)
+		return ret;
+	mutex_lock(&gdev->lock);
+	ret = gwio_dev_set_enabled(gdev, enable);
+	mutex_unlock(&gdev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(enable);
+
+static struct attribute *gwio_dev_attrs[] = {
+	&dev_attr_ring_records.attr,
+	&dev_attr_watermark.attr,
+	&dev_attr_timeout_us.attr,
+	&dev_attr_overflow.attr,
+	&dev_attr_clock.attr,
+	&dev_attr_enable.attr,
+	NULL,
+};
+
+static const struct attribute_group gwio_dev_group = {
+	.attrs = gwio_dev_attrs,
+};
+
+/*
+ * statistics/: the producer page's counters, for people and scripts.
+ * gdev->lock keeps a resize from freeing the page under the read.
+ */
+#define GWIO_STAT_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct gwio_dev *gdev = to_gwio_dev(dev);			\
+	u64 val;							\
+									\
+	mutex_lock(&gdev->lock);					\
+	val = gwio_read_once(gdev->ring_shared->field);			\
+	mutex_unlock(&gdev->lock);					\
+	return sysfs_emit(buf, "%llu\n", val);				\
+}									\
+static DEVICE_ATTR_RO(field)
+
+GWIO_STAT_ATTR(produced);
+GWIO_STAT_ATTR(dropped);
+GWIO_STAT_ATTR(overruns);
+GWIO_STAT_ATTR(wakeups);
+
+static ssize_t unread_show(struct device *dev,
+			   struct device_attribute *attr, char *buf)
+{
+	struct gwio_dev *gdev = to_gwio_dev(dev);
+	u64 unread;
+
+	mutex_lock(&gdev->lock);
+	unread = gwio_load_acquire(&gdev->ring_shared->head) -
+		 gwio_read_once(gdev->ring_cons->tail);
+	mutex_unlock(&gdev->lock);
+	return sysfs_emit(buf, "%llu\n", unread);
+}
+static DEVICE_ATTR_RO(unread);
+
+static struct attribute *gwio_stat_attrs[] = {
+	&dev_attr_produced.attr,
+	&dev_attr_dropped.attr,
+	&dev_attr_overruns.attr,
+	&dev_attr_wakeups.attr,
+	&dev_attr_unread.attr,
+	NULL,
+};
+
+static const struct attribute_group gwio_stat_group = {
+	.name = "statistics",
+	.attrs = gwio_stat_attrs,
+};
+
+const struct attribute_group *gwio_dev_groups[] = {
+	&gwio_dev_group,
+	&gwio_stat_group,
+	NULL,
+};

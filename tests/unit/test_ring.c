@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Tests of the ring arithmetic in kmod/gwio_ring.h, the very code gwio.ko
+ * runs as producer and libgwio runs as consumer.
+ *
+ * Every record a test produces encodes the number it was offered as (its
+ * "offer index"), so a consumer can tell exactly which record it got.
+ * Positions start at 0 and, where the test is given one as prestate, near
+ * 2^32 or near 2^64 so that the 64-bit counters wrap during the test.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gwio_ring.h"
+
+#define GUARD_RECORDS	16
+#define GUARD_BYTE	0xa5
+
+struct test_ring {
+	struct gwio_producer shared;
+	struct gwio_consumer cons_page;
+	struct gwio_ring_prod p;
+	struct gwio_ring_cons c;
+	struct gwio_record *mem;	/* guard, records, guard */
+	struct gwio_record *recs;
+	uint32_t count;
+};
+
+static const uint64_t start_zero = 0;
+static const uint64_t start_u32 = (uint64_t)UINT32_MAX - 5;
+static const uint64_t start_u64 = UINT64_MAX - 20;
+
+/*
+ * A ring whose producer and consumer both stand at @start, as if @start
+ * records had already passed through it.
+ */
+static struct test_ring *ring_new(uint32_t count, uint32_t overflow,
+				  uint64_t start)
+{
+	struct test_ring *r;
+	size_t mem_len = (count + 2 * GUARD_RECORDS) * sizeof(*r->mem);
+
+	r = aligned_alloc(64, (sizeof(*r) + 63) & ~(size_t)63);
+	assert_non_null(r);
+	memset(r, 0, sizeof(*r));
+	r->mem = malloc(mem_len);
+	assert_non_null(r->mem);
+	memset(r->mem, GUARD_BYTE, mem_len);
+	r->recs = r->mem + GUARD_RECORDS;
+	r->count = count;
+
+	r->shared.magic = GWIO_MAGIC;
+	r->shared.abi_major = GWIO_ABI_MAJOR;
+	r->shared.abi_minor = GWIO_ABI_MINOR;
+	r->shared.record_size = sizeof(struct gwio_record);
+	r->shared.record_count = count;
+	r->shared.overflow = overflow;
+
+	gwio_ring_prod_init(&r->p, &r->shared, &r->cons_page, r->recs, count,
+			    overflow);
+	r->p.head = start;
+	r->p.tail_cache = start;
+	r->shared.head = start;
+	r->cons_page.tail = start;
+	gwio_ring_cons_init(&r->c, &r->cons_page, &r->shared, r->recs);
+	return r;
+}
+
+/* The producer never wrote outside its records. */
+static void assert_guards_intact(const struct test_ring *r)
+{
+	const unsigned char *lo = (const unsigned char *)r->mem;
+	const unsigned char *hi = (const unsigned char *)(r->recs + r->count);
+	size_t i, len = GUARD_RECORDS * sizeof(*r->mem);
+
+	for (i = 0; i < len; i++) {
+		assert_int_equal(lo[i], GUARD_BYTE);
+		assert_int_equal(hi[i], GUARD_BYTE);
+	}
+}
+
+static void ring_free(struct test_ring *r)
+{
+	assert_guards_intact(r);
+	free(r->mem);
+	free(r);
+}
+
+static struct gwio_record make_rec(uint64_t n)
+{
+	struct gwio_record rec = {
+		.ts_ns = n,
+		.value = (uint32_t)(n * 2654435761u),
+		.channel = (uint16_t)(n % 7),
+		.kind = GWIO_KIND_SIM,
+		.flags = 0,
+	};
+	return rec;
+}
+
+/* @rec is the record offered as number @n, with @flags added. */
+static void assert_rec(const struct gwio_record *rec, uint64_t n, uint8_t flags)
+{
+	struct gwio_record want = make_rec(n);
+
+	assert_int_equal(rec->ts_ns, want.ts_ns);
+	assert_int_equal(rec->value, want.value);
+	assert_int_equal(rec->channel, want.channel);
+	assert_int_equal(rec->kind, want.kind);
+	assert_int_equal(rec->flags, flags);
+}
+
+static bool push_n(struct test_ring *r, uint64_t first, uint64_t n)
+{
+	bool all = true;
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		struct gwio_record rec = make_rec(first + i);
+
+		all &= gwio_ring_prod_push(&r->p, &rec);
+	}
+	return all;
+}
+
+static uint64_t prestate_start(void **state)
+{
+	return *state ? *(const uint64_t *)*state : 0;
+}
+
+/* ------------------------------------------------------------------ basic */
+
+static void test_empty(void **state)
+{
+	uint64_t start = prestate_start(state);
+	struct test_ring *r = ring_new(8, GWIO_OVERFLOW_DROP_NEWEST, start);
+	struct gwio_record out[4];
+	const struct gwio_record *peeked = NULL;
+	u64 seq = 1234;
+
+	assert_int_equal(gwio_ring_cons_avail(&r->c), 0);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 4, &seq), 0);
+	assert_int_equal(seq, start);
+	assert_int_equal(gwio_ring_cons_peek(&r->c, &peeked, 4), 0);
+	assert_int_equal(gwio_ring_prod_avail(&r->p), 0);
+	assert_false(gwio_ring_prod_full(&r->p));
+	assert_int_equal(r->c.lost, 0);
+
+	/* pushed but not published: invisible */
+	assert_true(push_n(r, 0, 3));
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 4, &seq), 0);
+	ring_free(r);
+}
+
+static void test_fill_exactly_full(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 16;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_DROP_NEWEST, start);
+	struct gwio_record out[32];
+	u64 seq;
+	uint32_t i, n;
+
+	for (i = 0; i < count; i++) {
+		assert_false(gwio_ring_prod_full(&r->p));
+		assert_true(push_n(r, i, 1));
+	}
+	assert_true(gwio_ring_prod_full(&r->p));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_prod_avail(&r->p), count);
+	assert_int_equal(r->shared.produced, count);
+	assert_int_equal(r->shared.dropped, 0);
+	assert_int_equal(r->shared.overruns, 0);
+	assert_int_equal(r->shared.head, start + count);
+
+	n = gwio_ring_cons_read(&r->c, out, 32, &seq);
+	assert_int_equal(n, count);
+	assert_int_equal(seq, start);
+	for (i = 0; i < n; i++)
+		assert_rec(&out[i], i, 0);
+	assert_int_equal(r->c.lost, 0);
+
+	/* a read hands the slots back at once */
+	assert_int_equal(r->cons_page.tail, start + count);
+	assert_false(gwio_ring_prod_full(&r->p));
+	assert_int_equal(gwio_ring_prod_avail(&r->p), 0);
+	ring_free(r);
+}
+
+/* Many laps with uneven batches on both sides; checks every record. */
+static void wrap_many_times(uint64_t start, uint32_t overflow)
+{
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, overflow, start);
+	struct gwio_record out[count];
+	uint64_t produced = 0, consumed = 0;
+	u64 seq;
+	unsigned int step;
+
+	for (step = 0; step < 5000; step++) {
+		uint64_t room = count - (produced - consumed);
+		uint64_t burst = (step * 7 + 3) % (room + 1);
+		uint32_t max = (step * 5 + 1) % count + 1;
+		uint32_t i, n;
+
+		assert_true(push_n(r, produced, burst));
+		produced += burst;
+		gwio_ring_prod_publish(&r->p);
+
+		n = gwio_ring_cons_read(&r->c, out, max, &seq);
+		assert_int_equal(seq, start + consumed);
+		for (i = 0; i < n; i++)
+			assert_rec(&out[i], consumed + i, 0);
+		consumed += n;
+	}
+	assert_true(produced > 100 * count);
+	assert_int_equal(r->shared.produced, produced);
+	assert_int_equal(r->shared.dropped, 0);
+	assert_int_equal(r->c.lost, 0);
+	ring_free(r);
+}
+
+static void test_wrap_drop_newest(void **state)
+{
+	wrap_many_times(prestate_start(state), GWIO_OVERFLOW_DROP_NEWEST);
+}
+
+static void test_wrap_overwrite(void **state)
+{
+	wrap_many_times(prestate_start(state), GWIO_OVERFLOW_OVERWRITE);
+}
+
+/* The signed distance crosses 2^64: positions keep working modulo 2^64. */
+static void test_u64_counter_wraps(void **state)
+{
+	struct test_ring *r = ring_new(4, GWIO_OVERFLOW_DROP_NEWEST,
+				       UINT64_MAX - 1);
+	struct gwio_record out[4];
+	u64 seq;
+
+	(void)state;
+	assert_true(push_n(r, 0, 4));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->shared.head, 2);
+	assert_int_equal(gwio_ring_cons_avail(&r->c), 4);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 4, &seq), 4);
+	assert_int_equal(seq, UINT64_MAX - 1);
+	assert_rec(&out[3], 3, 0);
+	ring_free(r);
+}
+
+/* ----------------------------------------------------------- drop newest */
+
+static void test_drop_newest_full(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_DROP_NEWEST, start);
+	struct gwio_record out[count];
+	u64 seq;
+	uint32_t i;
+
+	assert_true(push_n(r, 0, count));
+	for (i = 0; i < 5; i++) {
+		struct gwio_record rec = make_rec(100 + i);
+
+		assert_false(gwio_ring_prod_push(&r->p, &rec));
+	}
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->shared.produced, count + 5);
+	assert_int_equal(r->shared.dropped, 5);
+	assert_int_equal(r->shared.overruns, 1);
+	assert_int_equal(r->shared.head, start + count);
+
+	/* free two slots; the next stored record says records went missing */
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 2, &seq), 2);
+	assert_true(push_n(r, 200, 2));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), count);
+	assert_int_equal(seq, start + 2);
+	for (i = 0; i < count - 2; i++)
+		assert_rec(&out[i], i + 2, 0);
+	assert_rec(&out[count - 2], 200, GWIO_REC_F_AFTER_DROP);
+	assert_rec(&out[count - 1], 201, 0);
+
+	/* a second episode counts a second overrun */
+	assert_true(push_n(r, 300, count));
+	assert_false(push_n(r, 400, 3));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->shared.produced, count + 5 + 2 + count + 3);
+	assert_int_equal(r->shared.dropped, 8);
+	assert_int_equal(r->shared.overruns, 2);
+	assert_int_equal(r->c.lost, 0);
+	ring_free(r);
+}
+
+/* Flags the producer was given survive next to AFTER_DROP. */
+static void test_after_drop_keeps_flags(void **state)
+{
+	struct test_ring *r = ring_new(2, GWIO_OVERFLOW_DROP_NEWEST, 0);
+	struct gwio_record rec = make_rec(0), out[2];
+	u64 seq;
+
+	(void)state;
+	assert_true(push_n(r, 0, 2));
+	assert_false(push_n(r, 2, 1));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 1, &seq), 1);
+	rec.flags = GWIO_REC_F_RISING;
+	assert_true(gwio_ring_prod_push(&r->p, &rec));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 2, &seq), 2);
+	assert_int_equal(out[1].flags, GWIO_REC_F_RISING | GWIO_REC_F_AFTER_DROP);
+	ring_free(r);
+}
+
+/* ------------------------------------------------------------- overwrite */
+
+/*
+ * The consumer falls behind by @extra records: it must skip exactly what
+ * it reports lost, and every record it does return must be the one its
+ * sequence number names.
+ */
+static void overwrite_lost(uint64_t start, uint32_t extra)
+{
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	struct gwio_record out[count];
+	uint64_t received = 0, next_seq = start;
+	u64 seq;
+	uint32_t i, n;
+
+	assert_true(push_n(r, 0, count + extra));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->shared.produced, count + extra);
+	assert_int_equal(r->shared.dropped, extra);
+	assert_int_equal(r->shared.overruns, extra ? 1 : 0);
+	assert_int_equal(r->shared.head, start + count + extra);
+
+	while ((n = gwio_ring_cons_read(&r->c, out, count, &seq)) != 0) {
+		/* the sequence jumps by exactly what was reported lost */
+		assert_int_equal(seq - next_seq, r->c.lost -
+				 (next_seq - start - received));
+		for (i = 0; i < n; i++)
+			assert_rec(&out[i], seq - start + i, 0);
+		received += n;
+		next_seq = seq + n;
+	}
+	assert_int_equal(next_seq, start + count + extra);
+	/* exactly the records the producer took back, no more */
+	assert_int_equal(r->c.lost, extra);
+	assert_int_equal(received, count);
+	assert_int_equal(received + r->shared.dropped, r->shared.produced);
+
+	/* caught up: no more loss, flags untouched (no AFTER_DROP here) */
+	assert_true(push_n(r, 1000, 3));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), 3);
+	assert_int_equal(seq, start + count + extra);
+	assert_rec(&out[0], 1000, 0);
+	ring_free(r);
+}
+
+static void test_overwrite_lost(void **state)
+{
+	uint64_t start = prestate_start(state);
+
+	overwrite_lost(start, 0);
+	overwrite_lost(start, 1);
+	overwrite_lost(start, 5);
+	overwrite_lost(start, 8);
+	overwrite_lost(start, 100);
+}
+
+/*
+ * Freeze the producer between overwriting the oldest slot and publishing
+ * the new head.  A consumer reading now must not hand out the replaced slot
+ * under the old record's sequence number.  Run at every start so the
+ * 64-bit counter wraps in between.
+ */
+static void test_overwrite_mid_push(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	uint32_t laps;
+
+	for (laps = 1; laps <= 3 * count; laps++) {
+		struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE,
+					       start);
+		struct gwio_record out[count];
+		uint64_t lost_before;
+		u64 seq;
+		uint32_t i, n;
+
+		assert_true(push_n(r, 0, count + laps - 1));
+		gwio_ring_prod_publish(&r->p);
+		/* the next push publishes head, then overwrites, unpublished */
+		assert_true(push_n(r, count + laps - 1, 1));
+
+		lost_before = r->c.lost;
+		n = gwio_ring_cons_read(&r->c, out, count, &seq);
+		for (i = 0; i < n; i++)
+			assert_rec(&out[i], seq - start + i, 0);
+		assert_int_equal(r->c.lost - lost_before,
+				 seq - start);
+		assert_int_equal(seq + n, start + count + laps - 1);
+		ring_free(r);
+	}
+}
+
+/* ----------------------------------------------------------- hostile tail */
+
+static void hostile_tail(uint32_t overflow, uint64_t start)
+{
+	const uint32_t count = 16;
+	/*
+	 * "always" tails stay invalid for the whole test; the others are
+	 * just ahead of head and become plausible once head passes them,
+	 * which lets the producer reuse slots its own consumer never read.
+	 */
+	const struct {
+		uint64_t tail;
+		bool always;
+	} tails[] = {
+		{ start + (1ull << 40), true },
+		{ start - count - 1, true },
+		{ start - (1ull << 40), true },
+		{ start ^ (1ull << 63), true },
+		{ start + count / 2 + 1, false },
+		{ start + count + 1, false },
+		{ UINT64_MAX, false },
+		{ 0, false },
+	};
+	size_t t;
+
+	for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		struct test_ring *r = ring_new(count, overflow, start);
+		uint64_t pushed = 0, stored = 0, i;
+
+		/* some honest traffic first, so the tail cache is warm */
+		assert_true(push_n(r, 0, count / 2));
+		pushed = stored = count / 2;
+		gwio_ring_prod_publish(&r->p);
+
+		r->cons_page.tail = tails[t].tail;
+		for (i = 0; i < 10 * count; i++) {
+			struct gwio_record rec = make_rec(pushed++);
+
+			stored += gwio_ring_prod_push(&r->p, &rec);
+			if (i % 3 == 0)
+				gwio_ring_prod_publish(&r->p);
+		}
+		gwio_ring_prod_publish(&r->p);
+		assert_int_equal(r->shared.produced, pushed);
+		if (overflow == GWIO_OVERFLOW_DROP_NEWEST) {
+			/*
+			 * The producer trusted the garbage only to decide
+			 * "full": it stored at most what fitted in front of
+			 * the last honest tail, then only dropped.
+			 */
+			if (tails[t].always)
+				assert_int_equal(stored, count);
+			assert_int_equal(r->shared.head, start + stored);
+			assert_int_equal(r->shared.dropped, pushed - stored);
+		} else {
+			/* it takes the slots back and always stores */
+			assert_int_equal(r->shared.head, start + pushed);
+			assert_int_equal(r->cons_page.tail,
+					 start + pushed - count);
+		}
+		assert_true(gwio_ring_prod_avail(&r->p) <= count);
+		ring_free(r);	/* checks the guards */
+	}
+}
+
+static void test_hostile_tail_drop_newest(void **state)
+{
+	hostile_tail(GWIO_OVERFLOW_DROP_NEWEST, prestate_start(state));
+}
+
+static void test_hostile_tail_overwrite(void **state)
+{
+	hostile_tail(GWIO_OVERFLOW_OVERWRITE, prestate_start(state));
+}
+
+/*
+ * A consumer that starts from a garbage tail (a previous user left junk in
+ * the consumer page) only ever reads inside the ring.  It does not recover
+ * by itself: libgwio resets such a tail when it opens a ring.
+ */
+static void test_garbage_consumer_tail(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	const uint64_t tails[] = {
+		start + (1ull << 50), start - (1ull << 50), start + 5,
+		start - count - 3, start ^ (1ull << 63),
+	};
+	uint32_t policy;
+	size_t t;
+
+	for (policy = 0; policy <= GWIO_OVERFLOW_OVERWRITE; policy++) {
+		for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+			struct test_ring *r = ring_new(count, policy, start);
+			struct gwio_record out[3 * count];
+			const struct gwio_record *peeked;
+			u64 seq;
+			uint32_t n, round;
+
+			assert_true(push_n(r, 0, 4));
+			gwio_ring_prod_publish(&r->p);
+			r->cons_page.tail = tails[t];
+			gwio_ring_cons_init(&r->c, &r->cons_page, &r->shared,
+					    r->recs);
+			for (round = 0; round < 3; round++) {
+				n = gwio_ring_cons_peek(&r->c, &peeked,
+							3 * count);
+				assert_true(n <= count);
+				assert_true(peeked >= r->recs &&
+					    peeked + n <= r->recs + count);
+				n = gwio_ring_cons_read(&r->c, out, 3 * count,
+							&seq);
+				assert_true(n <= 3 * count);
+				assert_true(push_n(r, 10, count) || policy ==
+					    GWIO_OVERFLOW_DROP_NEWEST);
+				gwio_ring_prod_publish(&r->p);
+			}
+			ring_free(r);	/* checks the guards */
+		}
+	}
+}
+
+/* ------------------------------------------------------- watermark, peek */
+
+static void test_watermark(void **state)
+{
+	struct test_ring *r = ring_new(16, GWIO_OVERFLOW_DROP_NEWEST,
+				       prestate_start(state));
+	struct gwio_record out[16];
+	u64 seq;
+
+	assert_false(gwio_ring_wake_due(0, 0));
+	assert_true(gwio_ring_wake_due(1, 0));
+	assert_true(gwio_ring_wake_due(1, 1));
+	assert_false(gwio_ring_wake_due(3, 4));
+	assert_true(gwio_ring_wake_due(4, 4));
+	assert_true(gwio_ring_wake_due(UINT64_MAX, UINT32_MAX));
+	assert_false(gwio_ring_wake_due(UINT32_MAX - 1ull, UINT32_MAX));
+
+	/* what the kernel does after publishing: wake at 4 unread records */
+	assert_true(push_n(r, 0, 3));
+	gwio_ring_prod_publish(&r->p);
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_true(push_n(r, 3, 1));
+	gwio_ring_prod_publish(&r->p);
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 3, &seq), 3);
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	/* a full ring reports count, never more */
+	assert_true(push_n(r, 4, 15));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_prod_avail(&r->p), 16);
+	ring_free(r);
+}
+
+static void test_peek_across_wrap(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	/* begin three slots before the end of the array */
+	uint64_t base = (start | (count - 1)) - 2;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_DROP_NEWEST, base);
+	const struct gwio_record *recs;
+	uint32_t n, i;
+
+	assert_true(push_n(r, 0, 7));
+	gwio_ring_prod_publish(&r->p);
+
+	n = gwio_ring_cons_peek(&r->c, &recs, 100);
+	assert_int_equal(n, 3);		/* stops at the wrap */
+	assert_ptr_equal(recs, &r->recs[count - 3]);
+	for (i = 0; i < n; i++)
+		assert_rec(&recs[i], i, 0);
+	/* peeking again without consuming returns the same run */
+	assert_int_equal(gwio_ring_cons_peek(&r->c, &recs, 2), 2);
+	assert_ptr_equal(recs, &r->recs[count - 3]);
+	gwio_ring_cons_skip(&r->c, 3);
+	gwio_ring_cons_release(&r->c);
+	assert_int_equal(r->cons_page.tail, base + 3);
+
+	n = gwio_ring_cons_peek(&r->c, &recs, 100);
+	assert_int_equal(n, 4);
+	assert_ptr_equal(recs, &r->recs[0]);
+	for (i = 0; i < n; i++)
+		assert_rec(&recs[i], 3 + i, 0);
+	gwio_ring_cons_skip(&r->c, n);
+	assert_int_equal(gwio_ring_cons_peek(&r->c, &recs, 100), 0);
+
+	/* new records after an empty peek are seen (head is re-read) */
+	assert_true(push_n(r, 7, 1));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_peek(&r->c, &recs, 100), 1);
+	assert_rec(&recs[0], 7, 0);
+	ring_free(r);
+}
+
+/* ---------------------------------------------------------------- stress */
+
+enum stress_mode {
+	STRESS_DROP_NEWEST_FREE,	/* producer never waits */
+	STRESS_DROP_NEWEST_PACED,	/* producer waits for room: no loss */
+	STRESS_OVERWRITE_FREE,
+};
+
+struct stress {
+	struct test_ring *r;
+	enum stress_mode mode;
+	uint64_t records;
+	uint64_t start;
+	int consumer_ready;
+	int producer_done;
+	/* consumer results */
+	uint64_t received;
+	uint64_t offered_gaps;	/* drop-newest: offer indexes skipped */
+	uint64_t errors;
+	char first_error[160];
+};
+
+static void stress_fail(struct stress *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->errors++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->first_error, sizeof(s->first_error), fmt, ap);
+	va_end(ap);
+}
+
+static void *stress_producer(void *arg)
+{
+	struct stress *s = arg;
+	struct gwio_ring_prod *p = &s->r->p;
+	uint64_t i;
+
+	while (!__atomic_load_n(&s->consumer_ready, __ATOMIC_ACQUIRE))
+		;
+	for (i = 0; i < s->records; i++) {
+		struct gwio_record rec = make_rec(i);
+
+		if (s->mode == STRESS_DROP_NEWEST_PACED) {
+			while (gwio_ring_prod_full(p))
+				gwio_ring_prod_publish(p);
+		}
+		gwio_ring_prod_push(p, &rec);
+		/* publish in uneven batches, sometimes every record */
+		if ((i & 0x3ff) < 0x80 || (i % 37) == 0)
+			gwio_ring_prod_publish(p);
+	}
+	gwio_ring_prod_publish(p);
+	__atomic_store_n(&s->producer_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *stress_consumer(void *arg)
+{
+	struct stress *s = arg;
+	struct gwio_ring_cons *c = &s->r->c;
+	struct gwio_record out[97];
+	uint64_t expect_seq = s->start, last_offer = UINT64_MAX;
+	bool use_peek = s->mode == STRESS_DROP_NEWEST_PACED;
+	bool done_seen = false;
+
+	__atomic_store_n(&s->consumer_ready, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		const struct gwio_record *recs = out;
+		uint64_t lost_before = c->lost;
+		u64 seq;
+		uint32_t i, n;
+
+		if (use_peek) {
+			seq = c->tail;
+			n = gwio_ring_cons_peek(c, &recs, 97);
+		} else {
+			n = gwio_ring_cons_read(c, out, 97, &seq);
+		}
+		if (seq - expect_seq != c->lost - lost_before)
+			stress_fail(s, "seq %llu expected %llu lost %llu",
+				    (unsigned long long)seq,
+				    (unsigned long long)expect_seq,
+				    (unsigned long long)(c->lost - lost_before));
+		for (i = 0; i < n; i++) {
+			const struct gwio_record *rec = &recs[i];
+			uint64_t offer = rec->ts_ns;
+			struct gwio_record want = make_rec(offer);
+			bool after_drop = rec->flags & GWIO_REC_F_AFTER_DROP;
+
+			if (rec->value != want.value ||
+			    rec->channel != want.channel ||
+			    rec->kind != want.kind)
+				stress_fail(s, "torn record at seq %llu",
+					    (unsigned long long)(seq + i));
+			if (s->mode == STRESS_OVERWRITE_FREE) {
+				/* nothing is dropped: offer index == position */
+				if (offer != seq + i - s->start || rec->flags)
+					stress_fail(s, "seq %llu holds offer %llu",
+						    (unsigned long long)(seq + i),
+						    (unsigned long long)offer);
+			} else {
+				uint64_t gap = offer - (last_offer + 1);
+
+				if ((gap != 0) != after_drop)
+					stress_fail(s, "offer %llu after %llu flags %#x",
+						    (unsigned long long)offer,
+						    (unsigned long long)last_offer,
+						    rec->flags);
+				s->offered_gaps += gap;
+			}
+			last_offer = offer;
+		}
+		if (use_peek && n) {
+			gwio_ring_cons_skip(c, n);
+			gwio_ring_cons_release(c);
+		}
+		s->received += n;
+		expect_seq = seq + n;
+
+		if (!n && !(use_peek && gwio_ring_cons_avail(c))) {
+			if (done_seen)
+				break;
+			/* one more pass after the final publish is visible */
+			done_seen = __atomic_load_n(&s->producer_done,
+						    __ATOMIC_ACQUIRE);
+		}
+	}
+	/* drops after the last stored record leave no gap to see */
+	if (s->mode != STRESS_OVERWRITE_FREE)
+		s->offered_gaps += s->records - 1 - last_offer;
+	return NULL;
+}
+
+static uint64_t stress_records(void)
+{
+	const char *env = getenv("GWIO_STRESS_RECORDS");
+
+	return env ? strtoull(env, NULL, 0) : 3000000;
+}
+
+static void run_stress(enum stress_mode mode, uint64_t start)
+{
+	struct stress s = {
+		.mode = mode,
+		.records = stress_records(),
+		.start = start,
+	};
+	uint32_t policy = mode == STRESS_OVERWRITE_FREE ?
+		GWIO_OVERFLOW_OVERWRITE : GWIO_OVERFLOW_DROP_NEWEST;
+	pthread_t prod, cons;
+	const struct gwio_producer *sh;
+
+	s.r = ring_new(256, policy, start);
+	sh = &s.r->shared;
+	assert_int_equal(pthread_create(&cons, NULL, stress_consumer, &s), 0);
+	assert_int_equal(pthread_create(&prod, NULL, stress_producer, &s), 0);
+	assert_int_equal(pthread_join(prod, NULL), 0);
+	assert_int_equal(pthread_join(cons, NULL), 0);
+
+	print_message("  %llu produced: %llu received, %llu dropped, %llu lost, "
+		      "%llu overruns\n",
+		      (unsigned long long)sh->produced,
+		      (unsigned long long)s.received,
+		      (unsigned long long)sh->dropped,
+		      (unsigned long long)s.r->c.lost,
+		      (unsigned long long)sh->overruns);
+	if (s.errors)
+		fail_msg("%llu errors, first: %s",
+			 (unsigned long long)s.errors, s.first_error);
+	assert_int_equal(sh->produced, s.records);
+	assert_int_equal(sh->head, start + s.received + s.r->c.lost);
+	/* every record was either delivered or counted dropped, once */
+	assert_int_equal(sh->produced, s.received + sh->dropped);
+	if (mode == STRESS_OVERWRITE_FREE) {
+		/* what the producer took back is exactly what we missed */
+		assert_int_equal(s.r->c.lost, sh->dropped);
+	} else {
+		assert_int_equal(s.r->c.lost, 0);
+		/* and the drops are exactly the holes in the offer indexes */
+		assert_int_equal(s.offered_gaps, sh->dropped);
+	}
+	if (mode == STRESS_DROP_NEWEST_PACED) {
+		assert_int_equal(sh->dropped, 0);
+		assert_int_equal(s.received, s.records);
+	}
+	ring_free(s.r);
+}
+
+static void test_stress_drop_newest_free(void **state)
+{
+	run_stress(STRESS_DROP_NEWEST_FREE, prestate_start(state));
+}
+
+static void test_stress_drop_newest_paced(void **state)
+{
+	run_stress(STRESS_DROP_NEWEST_PACED, prestate_start(state));
+}
+
+static void test_stress_overwrite(void **state)
+{
+	run_stress(STRESS_OVERWRITE_FREE, prestate_start(state));
+}
+
+#define AT(fn, start)							\
+	{ #fn "@" #start, fn, NULL, NULL, (void *)&start }
+#define AT_STARTS(fn)							\
+	AT(fn, start_zero), AT(fn, start_u32), AT(fn, start_u64)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		AT_STARTS(test_empty),
+		AT_STARTS(test_fill_exactly_full),
+		AT_STARTS(test_wrap_drop_newest),
+		AT_STARTS(test_wrap_overwrite),
+		cmocka_unit_test(test_u64_counter_wraps),
+		AT_STARTS(test_drop_newest_full),
+		cmocka_unit_test(test_after_drop_keeps_flags),
+		AT_STARTS(test_overwrite_lost),
+		AT_STARTS(test_overwrite_mid_push),
+		AT_STARTS(test_hostile_tail_drop_newest),
+		AT_STARTS(test_hostile_tail_overwrite),
+		AT_STARTS(test_garbage_consumer_tail),
+		AT_STARTS(test_watermark),
+		AT_STARTS(test_peek_across_wrap),
+		AT(test_stress_drop_newest_free, start_zero),
+		AT(test_stress_drop_newest_paced, start_u64),
+		AT(test_stress_overwrite, start_zero),
+		AT(test_stress_overwrite, start_u64),
+	};
+
+	return cmocka_run_group_tests_name("gwio_ring", tests, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+#!/bin/bash
+# fetch-kernels.sh [ID...] — download and unpack Debian kernels + headers for
+# the VM tests. IDs: 6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 (default: all).
+#
+# For each ID this leaves, under ${GWIO_CACHE:-$HOME/.cache/gwio}/kernels/:
+#   <ID>/root/   image, modules, headers and kbuild unpacked into ONE tree, so
+#                the packages' relative symlinks (scripts -> ../../lib/linux-kbuild-*)
+#                resolve inside it without installing anything on the host
+#   <ID>.env     KVER KDIR VMLINUZ MODDIR ARCH KARCH CROSS_COMPILE QEMU ... (sourceable)
+#   debs/        the downloaded .debs, kept so reruns need no network
+#
+# Versions are resolved through Debian's meta packages each run (cheap, local
+# apt metadata), so a new kernel ABI upload is picked up after `apt-get update`
+# without editing this file. Nothing is installed with dpkg -i.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+# Print the dependencies of the given packages whose names match the regex
+# $1, without ":arch" suffixes or the <virtual> brackets apt-cache prints.
+deps_matching() {
+	local re=$1; shift
+	apt-cache depends "$@" 2>/dev/null |
+		sed -n 's/^ *|\{0,1\}Depends: <\{0,1\}\([^:> ]*\).*/\1/p' |
+		grep -E "$re" | awk '!seen[$0]++' || true
+}
+
+fetch_one() {
+	local id=$1 series=${1%-*} darch=${1#*-}
+	local LOG_TAG=$id
+	local img_meta hdr_meta img hdr common kbuild ver
+	ensure_apt_arch "$darch"
+
+	# 6.1 is bookworm's default kernel (linux-image-<arch>); 6.12 comes from
+	# the linux-*-6.12-<arch> meta packages (bookworm-security/backports).
+	if [[ $series == 6.1 ]]; then
+		img_meta=linux-image-$darch hdr_meta=linux-headers-$darch
+	else
+		img_meta=linux-image-$series-$darch hdr_meta=linux-headers-$series-$darch
+	fi
+	local env=$KCACHE/$id.env
+	# Skip even the apt queries when neither the apt lists nor this script
+	# changed since the env file was written.
+	if apt_unchanged_since "$env" && [[ $env -nt $0 && -f $KCACHE/$id/.stamp ]]; then
+		log "up to date (apt lists unchanged since $env)"
+		return 0
+	fi
+
+	local names
+	mapfile -t names < <(deps_matching '^linux-(image|headers)-[0-9]' \
+		"$img_meta:$darch" "$hdr_meta:$darch")
+	img=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-image-') || die "$img_meta: no image dependency"
+	hdr=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-headers-') || die "$hdr_meta: no headers dependency"
+	mapfile -t names < <(deps_matching '^linux-(headers-.*-common|kbuild-.*)$' "$hdr:$darch")
+	common=$(printf '%s\n' "${names[@]}" | grep -m1 -- '-common$') || die "$hdr: no -common dependency"
+	kbuild=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-kbuild-') || die "$hdr: no linux-kbuild dependency"
+
+	# The image meta points at the signed image; its contents are identical
+	# to -unsigned apart from the signature, and qemu does not care. Fall
+	# back to -unsigned if a mirror lacks the signed build.
+	apt-cache show "$img:$darch" >/dev/null 2>&1 || img=$img-unsigned
+
+	# linux-kbuild holds *host* binaries (fixdep, modpost, ...): always take
+	# the amd64 build, so cross builds for arm64 run x86 tools; unpacked in
+	# the same tree it is what the headers' relative scripts/tools links hit
+	# (DESIGN.md's "point the links at the host kbuild" step, without /usr/lib).
+	local infos
+	mapfile -t infos < <(pkg_candidates "$img:$darch" "$hdr:$darch" "$common" "$kbuild:amd64")
+	((${#infos[@]} == 4)) || die "$id: apt-cache show gave ${#infos[@]} of 4 packages"
+	ver=$(awk -v h="$hdr" '$1 == h {print $2}' <<<"$(printf '%s\n' "${infos[@]}")")
+	local debs=() info n v a
+	for info in "${infos[@]}"; do
+		read -r n v a <<<"$info"
+		# kbuild-6.1 is not ABI-named: make sure it matches the headers.
+		[[ $n == "$img" || $v == "$ver" ]] ||
+			die "$id: $n candidate $v differs from $hdr $ver (partial mirror sync?)"
+		debs+=("$(fetch_deb "$n" "$v" "$a")")
+	done
+
+	local dir=$KCACHE/$id root=$KCACHE/$id/root
+	local stamp
+	stamp=$(printf '%s\n' "${debs[@]##*/}")
+	if [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" ]]; then
+		log "already unpacked ($ver)"
+	else
+		log "unpacking $ver"
+		rm -rf "$dir"
+		mkdir -p "$root"
+		for d in "${debs[@]}"; do dpkg -x "$d" "$root"; done
+	fi
+
+	local kver kdir moddir vmlinuz
+	# bookworm ships modules under /lib/modules; accept usrmerged too.
+	local m
+	moddir=
+	for m in "$root"/lib/modules/* "$root"/usr/lib/modules/*; do
+		[[ -d $m ]] && moddir=$m && break
+	done
+	[[ -n $moddir ]] || die "$id: no modules directory in $img"
+	kver=${moddir##*/}
+	kdir=$root/usr/src/linux-headers-$kver
+	vmlinuz=$root/boot/vmlinuz-$kver
+	[[ -f $kdir/Makefile && -f $vmlinuz ]] || die "$id: headers or vmlinuz missing for $kver"
+
+	# The arch header Makefile is a one-liner "include /usr/src/<...>-common/Makefile";
+	# point it at our extracted copy instead of the host's /usr/src.
+	# (Idempotent: a rewritten line no longer matches.)
+	sed -i "s#^include /usr/src/#include $root/usr/src/#" "$kdir/Makefile"
+	if grep -qE '(^|[[:space:]])/usr/src/' "$kdir/Makefile"; then
+		grep -nE '(^|[[:space:]])/usr/src/' "$kdir/Makefile" >&2
+		die "$id: unexpected absolute path left in $kdir/Makefile"
+	fi
+	# The scripts/tools links are relative and must land on the amd64 kbuild.
+	local fixdep=$kdir/scripts/basic/fixdep
+	[[ -x $fixdep ]] || die "$id: $fixdep missing (scripts link broken?)"
+	file -L "$fixdep" | grep -q 'x86-64' || die "$id: $fixdep is not an x86-64 binary"
+
+	local arch karch cross qemu qemu_args console
+	if [[ $darch == amd64 ]]; then
+		arch=x86_64 karch=x86 cross=
+		qemu=qemu-system-x86_64 console=ttyS0
+		# -cpu max: newest TCG-emulated features; KVM aborts on these hosts.
+		qemu_args="-accel tcg -cpu max"
+	else
+		arch=arm64 karch=arm64 cross=aarch64-linux-gnu-
+		qemu=qemu-system-aarch64 console=ttyAMA0
+		# The signed arm64 vmlinuz is a plain (EFI-stub, PE-signed) Image;
+		# the -unsigned one is a gzipped Image. qemu -M virt -kernel loads
+		# both (it gunzips itself), so no conversion is needed either way.
+		# cortex-a72 is the Raspberry Pi 4 core, and ~3x faster to boot under
+		# TCG than -cpu max, whose pointer-auth emulation (QARMA) dominates.
+		qemu_args="-M virt -accel tcg -cpu cortex-a72"
+	fi
+
+	{
+		echo "# generated by tests/vm/fetch-kernels.sh from $img $ver"
+		printf 'ID=%q\n' "$id"
+		printf 'KVER=%q\n' "$kver"
+		printf 'KDIR=%q\n' "$kdir"
+		printf 'VMLINUZ=%q\n' "$vmlinuz"
+		printf 'MODDIR=%q\n' "$moddir"
+		printf 'ARCH=%q\n' "$arch"
+		printf 'KARCH=%q\n' "$karch"
+		printf 'CROSS_COMPILE=%q\n' "$cross"
+		printf 'DEB_ARCH=%q\n' "$darch"
+		printf 'DEB_VERSION=%q\n' "$ver"
+		printf 'QEMU=%q\n' "$qemu"
+		printf 'QEMU_ARGS=%q\n' "$qemu_args"
+		printf 'CONSOLE=%q\n' "$console"
+	} >"$KCACHE/$id.env.tmp"
+	mv "$KCACHE/$id.env.tmp" "$KCACHE/$id.env"
+	echo "$stamp" >"$dir/.stamp"
+	log "ready: KVER=$kver"
+}
+
+ids=("$@")
+((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+for id in "${ids[@]}"; do
+	valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"
+done
+for id in "${ids[@]}"; do fetch_one "$id"; done

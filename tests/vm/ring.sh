@@ -1,0 +1,74 @@
+#!/bin/bash
+# ring.sh [ID...] — the gwio.ko ring suite in real Debian kernels (default:
+# all four): build gwio.ko against each kernel's headers (cross for arm64),
+# the static test programs for its arch, and run tests/vm/ring/run-tests.sh
+# in a qemu guest.  Prints each verdict and a last line "N passed, N failed".
+#
+# Environment: GWIO_VM_LOGDIR keeps console logs (default
+# ${TMPDIR:-/tmp}/gwio-vm-logs); GWIO_VM_JOBS VMs at once (default 1);
+# GWIO_VM_APPEND (e.g. gwio.bench=1, as make bench does).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+ids=("$@")
+((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+mkdir -p "$logdir"
+
+"$here/fetch-kernels.sh" "${ids[@]}" >&2
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-ring.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Build everything before booting anything: a build error costs seconds.
+# (No "|| die" after the subshell: that would switch off set -e inside it.)
+for id in "${ids[@]}"; do
+	echo "building for $id" >&2
+	(
+		# shellcheck source=/dev/null
+		. "$KCACHE/$id.env"
+		b=$work/$id/build p=$work/$id/payload
+		mkdir -p "$b" "$p"
+		# M= writes objects beside the sources: build in a copy per kernel.
+		cp -r "$top/Kbuild" "$top/kmod" "$b/"
+		make -s -C "$KDIR" M="$b" ARCH="$KARCH" \
+			CROSS_COMPILE="$CROSS_COMPILE" modules
+		cp "$b/gwio.ko" "$here/ring/run-tests.sh" "$p/"
+		"${CROSS_COMPILE}gcc" -std=c11 -O2 -Wall -Wextra -Werror -static \
+			-I"$top/kmod" -o "$p/vmtest" "$here/ring/vmtest.c"
+		if [[ -f $top/userspace/Makefile ]]; then
+			make -s -C "$top/userspace" BUILD="$work/$id/us" \
+				CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
+				STATIC=1 tools >&2
+			cp "$work/$id/us/gwio-cat" "$p/"
+		fi
+	)
+done
+
+jobs=${GWIO_VM_JOBS:-1}
+declare -A pid_of=()
+for id in "${ids[@]}"; do
+	while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+	"$here/run-vm.sh" "$id" "$work/$id/payload" "$logdir/ring-$id.log" \
+		>"$work/$id.out" 2>&1 &
+	pid_of[$id]=$!
+done
+
+pass=0 fail=0
+for id in "${ids[@]}"; do
+	wait "${pid_of[$id]}" || true
+	cat "$work/$id.out"
+	p=$(grep -c "^\[$id\] PASS" "$work/$id.out" || true)
+	f=$(grep -c "^\[$id\] FAIL" "$work/$id.out" || true)
+	# a VM that died or logged a kernel problem fails even with no FAIL line
+	if ! grep -q "^vm $id: .* 0 failed" "$work/$id.out" && ((f == 0)); then
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f))
+done
+echo "logs: $logdir"
+echo "vm-ring: $pass passed, $fail failed"
+((fail == 0))

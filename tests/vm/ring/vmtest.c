@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-VM tests of gwio.ko's ring ABI, run by tests/vm/ring/run-tests.sh.
+ *
+ * Talks to /dev/gwioN with raw syscalls and the shared ring code, not
+ * through libgwio, so that it checks what the kernel promises (rejected
+ * mappings, exact drop accounting) rather than what the library hides.
+ *
+ * Usage: vmtest TEST [DEVICE]; prints "GWIO-TEST: PASS|FAIL name ..." and
+ * "GWIO-BENCH: key value" lines.  Exit status 0 on pass.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gwio_ring.h"
+
+#define MAX_CH 16
+
+static const char *test_name = "?";
+static const char *dev_path = "/dev/gwio0";
+static char sys_dir[128];
+static int failures;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("GWIO-TEST: FAIL %s ", test_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures++;
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) { fail(__VA_ARGS__); return; } } while (0)
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* sysfs helpers: "ATTR" under the device, "ch/ATTR" under channels/ */
+static int sys_write(const char *attr, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", sys_dir, attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void sys_set(const char *attr, const char *fmt, ...)
+{
+	char val[64];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	ret = sys_write(attr, val);
+	if (ret)
+		fail("writing %s to %s: %s", val, attr, strerror(-ret));
+}
+
+static uint64_t sys_u64(const char *attr)
+{
+	char path[256], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sys_dir, attr);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		fail("reading %s", path);
+	if (f)
+		fclose(f);
+	return strtoull(buf, NULL, 0);
+}
+
+/* Channels 0..nr-1 at rate with wave; every other channel disabled. */
+static void set_channels(int nr, unsigned int rate, const char *wave)
+{
+	char attr[64];
+	int i;
+
+	for (i = 0; i < MAX_CH; i++) {
+		snprintf(attr, sizeof(attr), "channels/sim%d/enable", i);
+		if (i >= nr) {
+			sys_write(attr, "0");
+			continue;
+		}
+		sys_set(attr, "1");
+		snprintf(attr, sizeof(attr), "channels/sim%d/rate_hz", i);
+		sys_set(attr, "%u", rate);
+		snprintf(attr, sizeof(attr), "channels/sim%d/waveform", i);
+		sys_set(attr, "%s", wave);
+	}
+}
+
+struct ring {
+	int fd;
+	struct gwio_info info;
+	void *cons_map;
+	void *prod_map;
+	struct gwio_producer *prod;
+	struct gwio_ring_cons c;
+};
+
+static int ring_open(struct ring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	if (r->fd < 0)
+		return -errno;
+	if (ioctl(r->fd, GWIO_IOC_INFO, &r->info))
+		return -errno;
+	r->cons_map = mmap(NULL, r->info.consumer_map_size,
+			   PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+			   GWIO_CONSUMER_PGOFF * r->info.page_size);
+	if (r->cons_map == MAP_FAILED)
+		return -errno;
+	r->prod_map = mmap(NULL, r->info.producer_map_size, PROT_READ,
+			   MAP_SHARED, r->fd,
+			   GWIO_PRODUCER_PGOFF * r->info.page_size);
+	if (r->prod_map == MAP_FAILED)
+		return -errno;
+	r->prod = r->prod_map;
+	gwio_ring_cons_init(&r->c, r->cons_map, r->prod,
+			    (void *)((char *)r->prod_map + r->prod->data_offset));
+	return 0;
+}
+
+/* Discard what is unread and start consuming at the head. */
+static void ring_flush(struct ring *r)
+{
+	ioctl(r->fd, GWIO_IOC_FLUSH);
+	gwio_ring_cons_init(&r->c, r->cons_map, r->prod,
+			    (void *)((char *)r->prod_map + r->prod->data_offset));
+}
+
+static void ring_close(struct ring *r)
+{
+	munmap(r->prod_map, r->info.producer_map_size);
+	munmap(r->cons_map, r->info.consumer_map_size);
+	close(r->fd);
+}
+
+/* What a consumer learns from the counter waveform, channel by channel. */
+struct tally {
+	uint64_t received;
+	uint64_t seq_gaps;		/* positions skipped (overwrite) */
+	uint64_t next_seq;
+	uint64_t value_gaps[MAX_CH];	/* samples missing per channel */
+	uint32_t next_value[MAX_CH];
+	uint64_t last_ts[MAX_CH];
+	uint64_t period_err[MAX_CH];	/* ts steps not equal to the period */
+	uint64_t nonmono;
+	uint64_t after_drop_flags;
+	int seen[MAX_CH];
+	uint64_t period_ns;
+};
+
+static void tally_batch(struct tally *t, const struct gwio_record *recs,
+			uint32_t n, uint64_t first_seq)
+{
+	uint32_t i;
+
+	if (t->received && first_seq != t->next_seq)
+		t->seq_gaps += first_seq - t->next_seq;
+	t->next_seq = first_seq + n;
+	for (i = 0; i < n; i++) {
+		const struct gwio_record *r = &recs[i];
+		unsigned int ch = r->channel;
+
+		if (ch >= MAX_CH)
+			continue;
+		if (r->flags & GWIO_REC_F_AFTER_DROP)
+			t->after_drop_flags++;
+		if (t->seen[ch]) {
+			t->value_gaps[ch] += r->value - t->next_value[ch];
+			if (r->ts_ns <= t->last_ts[ch])
+				t->nonmono++;
+			else if (t->period_ns && t->last_ts[ch] &&
+				 r->value == t->next_value[ch] &&
+				 r->ts_ns - t->last_ts[ch] != t->period_ns)
+				t->period_err[ch]++;
+		}
+		t->seen[ch] = 1;
+		t->next_value[ch] = r->value + 1;
+		t->last_ts[ch] = r->ts_ns;
+	}
+	t->received += n;
+}
+
+static uint64_t chan_events(int ch)
+{
+	char attr[64];
+
+	snprintf(attr, sizeof(attr), "channels/sim%d/events", ch);
+	return sys_u64(attr);
+}
+
+/*
+ * A counter channel's value is its sample number, so the samples it has
+ * taken (its "events") say where its values start and end: gaps before
+ * the first and after the last received record count too.
+ */
+static void tally_start(struct tally *t, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		t->seen[i] = 1;
+		t->next_value[i] = (uint32_t)chan_events(i);
+	}
+}
+
+static void tally_finish(struct tally *t, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		t->value_gaps[i] += (uint32_t)chan_events(i) - t->next_value[i];
+}
+
+static uint64_t tally_value_gaps(const struct tally *t)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < MAX_CH; i++)
+		sum += t->value_gaps[i];
+	return sum;
+}
+
+/* Drain everything now readable; returns records read. */
+static uint64_t drain(struct ring *r, struct tally *t)
+{
+	static struct gwio_record buf[4096];
+	uint64_t total = 0;
+	__u64 seq;
+	uint32_t n;
+
+	while ((n = gwio_ring_cons_read(&r->c, buf, 4096, &seq))) {
+		tally_batch(t, buf, n, seq);
+		gwio_ring_cons_release(&r->c);
+		total += n;
+	}
+	gwio_ring_cons_release(&r->c);
+	return total;
+}
+
+/* --------------------------------------------------------------- tests */
+
+static void test_abi(void)
+{
+	struct ring r;
+	void *p;
+	int fd2;
+
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.info.abi_major == GWIO_ABI_MAJOR, "abi %u", r.info.abi_major);
+	CHECK(r.prod->magic == GWIO_MAGIC, "magic %#x", r.prod->magic);
+	CHECK(r.prod->record_size == sizeof(struct gwio_record), "record size");
+	CHECK(r.prod->record_count == r.info.record_count, "record count");
+	CHECK((r.prod->record_count & (r.prod->record_count - 1)) == 0, "pow2");
+	CHECK(r.prod->data_offset == r.info.page_size, "data offset");
+	CHECK(r.info.producer_map_size == r.info.page_size +
+	      (uint64_t)r.info.record_count * 16, "producer map size");
+	CHECK(r.info.channel_count >= 1, "channels");
+
+	/* the producer page and records are never writable */
+	p = mmap(NULL, r.info.page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 r.fd, GWIO_PRODUCER_PGOFF * r.info.page_size);
+	CHECK(p == MAP_FAILED && errno == EPERM, "writable producer map: %s",
+	      p == MAP_FAILED ? strerror(errno) : "allowed");
+	CHECK(mprotect(r.prod_map, r.info.page_size, PROT_READ | PROT_WRITE) &&
+	      errno == EACCES, "mprotect producer to RW allowed");
+	p = mmap(NULL, r.info.page_size, PROT_READ, MAP_SHARED, r.fd,
+		 7 * r.info.page_size);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "bad offset map allowed");
+	p = mmap(NULL, 2 * r.info.page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 r.fd, 0);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "2-page consumer map allowed");
+	p = mmap(NULL, r.info.producer_map_size + r.info.page_size, PROT_READ,
+		 MAP_SHARED, r.fd, GWIO_PRODUCER_PGOFF * r.info.page_size);
+	CHECK(p == MAP_FAILED, "oversized producer map allowed");
+	CHECK(ioctl(r.fd, _IO('G', 0x7f)) < 0 && errno == ENOTTY,
+	      "unknown ioctl accepted");
+
+	/* one consumer: the second opener is refused, and can open later */
+	fd2 = open(dev_path, O_RDWR);
+	CHECK(fd2 < 0 && errno == EBUSY, "second open: %s",
+	      fd2 < 0 ? strerror(errno) : "allowed");
+	ring_close(&r);
+	fd2 = open(dev_path, O_RDWR);
+	CHECK(fd2 >= 0, "reopen after close: %s", strerror(errno));
+	close(fd2);
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/* Consumer keeps up: no gaps, exact periods, monotonic timestamps. */
+static void test_sequence(void)
+{
+	struct tally t = { .period_ns = 1000000000ull / 20000 };
+	uint64_t t0, produced0, dropped0;
+	struct pollfd pfd;
+	struct ring r;
+
+	sys_set("enable", "0");
+	set_channels(4, 20000, "counter");
+	sys_set("watermark", "512");
+	sys_set("timeout_us", "5000");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	produced0 = r.prod->produced;
+	dropped0 = r.prod->dropped;
+	tally_start(&t, 4);
+	CHECK(ioctl(r.fd, GWIO_IOC_START) == 0, "start: %s", strerror(errno));
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (now_ns(CLOCK_MONOTONIC) - t0 < 2000000000ull) {
+		poll(&pfd, 1, 100);
+		drain(&r, &t);
+	}
+	ioctl(r.fd, GWIO_IOC_STOP);
+	drain(&r, &t);
+	tally_finish(&t, 4);
+	CHECK(t.received > 20000, "only %" PRIu64 " records", t.received);
+	CHECK(r.prod->dropped == dropped0, "kernel dropped %llu",
+	      (unsigned long long)(r.prod->dropped - dropped0));
+	CHECK(t.seq_gaps == 0 && r.c.lost == 0, "sequence gaps %" PRIu64,
+	      t.seq_gaps);
+	CHECK(tally_value_gaps(&t) == 0, "value gaps %" PRIu64,
+	      tally_value_gaps(&t));
+	CHECK(t.nonmono == 0, "%" PRIu64 " non-monotonic timestamps", t.nonmono);
+	CHECK(t.period_err[0] + t.period_err[3] == 0, "period errors");
+	CHECK(r.prod->produced - produced0 == t.received,
+	      "produced %llu received %" PRIu64,
+	      (unsigned long long)(r.prod->produced - produced0), t.received);
+	printf("GWIO-TEST: PASS %s records=%" PRIu64 "\n", test_name, t.received);
+	ring_close(&r);
+}
+
+/* Timestamps come from the chosen clock. */
+static void test_clock(const char *name, clockid_t clk)
+{
+	struct gwio_record rec;
+	struct ring r;
+	uint64_t before, after;
+	__u64 seq;
+	struct pollfd pfd;
+	uint32_t n;
+
+	sys_set("enable", "0");
+	sys_set("clock", "%s", name);
+	set_channels(1, 1000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.prod->clock_id == clk, "clock_id %d", r.prod->clock_id);
+	ring_flush(&r);
+	before = now_ns(clk);
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	poll(&pfd, 1, 2000);
+	n = gwio_ring_cons_read(&r.c, &rec, 1, &seq);
+	after = now_ns(clk);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(n == 1, "no record within 2 s");
+	CHECK(rec.ts_ns >= before && rec.ts_ns <= after,
+	      "ts %llu outside [%" PRIu64 ", %" PRIu64 "]",
+	      (unsigned long long)rec.ts_ns, before, after);
+	ring_close(&r);
+	sys_set("clock", "monotonic");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * The consumer stops; the ring overflows; afterwards every record is
+ * accounted for: received + dropped == produced, and the counter values
+ * show exactly the dropped ones missing.
+ */
+static void test_overrun(int overwrite)
+{
+	struct tally t = { 0 };
+	struct ring r;
+	uint64_t produced, dropped, lost;
+
+	sys_set("enable", "0");
+	sys_set("overflow", overwrite ? "overwrite" : "drop-newest");
+	sys_set("ring_records", "256");
+	set_channels(2, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.info.record_count == 256, "ring_records not applied");
+	tally_start(&t, 2);
+	ioctl(r.fd, GWIO_IOC_START);
+	sleep_ms(100);
+	drain(&r, &t);			/* consumer was keeping up ... */
+	sleep_ms(500);			/* ... then stalls: ~10000 records */
+	drain(&r, &t);
+	sleep_ms(50);
+	drain(&r, &t);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	drain(&r, &t);
+	tally_finish(&t, 2);
+
+	produced = r.prod->produced;
+	dropped = r.prod->dropped;
+	lost = r.c.lost;
+	CHECK(dropped > 5000, "dropped only %" PRIu64, dropped);
+	CHECK(r.prod->overruns >= 1, "overruns %llu",
+	      (unsigned long long)r.prod->overruns);
+	CHECK(produced == t.received + dropped,
+	      "produced %" PRIu64 " != received %" PRIu64 " + dropped %" PRIu64,
+	      produced, t.received, dropped);
+	CHECK(tally_value_gaps(&t) == dropped,
+	      "missing samples %" PRIu64 " != dropped %" PRIu64,
+	      tally_value_gaps(&t), dropped);
+	if (overwrite) {
+		/* a fresh ring numbers from 0: positions = delivered + lost */
+		CHECK(lost == dropped && t.next_seq == t.received + lost,
+		      "consumer lost %" PRIu64 " != dropped %" PRIu64,
+		      lost, dropped);
+	} else {
+		CHECK(t.seq_gaps == 0 && lost == 0, "sequence gap");
+		/* the last overrun may still be going on when we stop */
+		CHECK(r.prod->overruns - t.after_drop_flags <= 1,
+		      "AFTER_DROP flags %" PRIu64 " vs overruns %llu",
+		      t.after_drop_flags,
+		      (unsigned long long)r.prod->overruns);
+	}
+	ring_close(&r);
+	printf("GWIO-TEST: PASS %s produced=%" PRIu64 " dropped=%" PRIu64 "\n",
+	       test_name, produced, dropped);
+}
+
+/* Woken by the watermark with >= watermark records, by the timeout with fewer. */
+static void test_wakeup(void)
+{
+	struct pollfd pfd;
+	struct ring r;
+	uint64_t avail, t0, waited;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "4096");
+	set_channels(1, 10000, "counter");
+	sys_set("watermark", "1000");
+	sys_set("timeout_us", "0");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 5000);
+	avail = gwio_ring_cons_avail(&r.c);
+	CHECK(ret == 1 && avail >= 1000, "watermark wake: ret %d avail %" PRIu64,
+	      ret, avail);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	ring_flush(&r);
+	ring_close(&r);
+
+	/* 50 records/s cannot reach the watermark: the 20 ms timeout wakes */
+	sys_set("timeout_us", "20000");
+	set_channels(1, 50, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	ret = poll(&pfd, 1, 5000);
+	waited = now_ns(CLOCK_MONOTONIC) - t0;
+	avail = gwio_ring_cons_avail(&r.c);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(ret == 1 && avail >= 1 && avail < 1000,
+	      "timeout wake: ret %d avail %" PRIu64, ret, avail);
+	CHECK(waited >= 20000000ull, "woke after %" PRIu64 " ns", waited);
+	ring_close(&r);
+
+	/* nothing produced, nothing waiting: poll times out */
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	pfd.fd = r.fd;
+	ret = poll(&pfd, 1, 100);
+	CHECK(ret == 0, "idle poll returned %d", ret);
+	ring_close(&r);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "10000");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/* read() fallback: same records, same accounting, -EINVAL for short buffers. */
+static void test_read(void)
+{
+	struct gwio_record buf[256];
+	struct tally t = { 0 };
+	uint64_t t0, seq = 0;
+	ssize_t n;
+	int fd;
+
+	sys_set("enable", "0");
+	sys_set("ring_records", "16384");
+	set_channels(2, 5000, "counter");
+	fd = open(dev_path, O_RDWR);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	ioctl(fd, GWIO_IOC_FLUSH);
+	CHECK(read(fd, buf, 8) < 0 && errno == EINVAL, "short read allowed");
+	tally_start(&t, 2);
+	ioctl(fd, GWIO_IOC_START);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (now_ns(CLOCK_MONOTONIC) - t0 < 1000000000ull) {
+		n = read(fd, buf, sizeof(buf));
+		CHECK(n > 0 && n % 16 == 0, "read returned %zd: %s", n,
+		      strerror(errno));
+		tally_batch(&t, buf, n / 16, seq);
+		seq += n / 16;
+	}
+	ioctl(fd, GWIO_IOC_STOP);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		tally_batch(&t, buf, n / 16, seq);
+		seq += n / 16;
+	}
+	CHECK(n < 0 && errno == EAGAIN, "nonblocking empty read: %zd %s", n,
+	      strerror(errno));
+	tally_finish(&t, 2);
+	CHECK(t.received > 5000, "only %" PRIu64 " records", t.received);
+	CHECK(tally_value_gaps(&t) == 0, "value gaps");
+	close(fd);
+	printf("GWIO-TEST: PASS %s records=%" PRIu64 "\n", test_name, t.received);
+}
+
+/*
+ * The consumer page is the consumer's to scribble on: a tail ahead of head
+ * or far behind it must only cost that consumer records, counted as drops.
+ */
+static void test_hostile_tail(void)
+{
+	struct gwio_consumer *cons;
+	uint64_t dropped0, head;
+	struct tally t = { 0 };
+	struct ring r;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "1024");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	dropped0 = r.prod->dropped;
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cons->tail, head + 100000, __ATOMIC_RELEASE);
+	ioctl(r.fd, GWIO_IOC_START);
+	sleep_ms(200);
+	/* the producer trusts its cached tail until the ring looks full */
+	CHECK(r.prod->dropped > dropped0, "tail ahead of head: no drops");
+	head = r.prod->head;
+	CHECK(head <= r.info.record_count, "tail ahead of head: %" PRIu64
+	      " records stored", head);
+	__atomic_store_n(&cons->tail, UINT64_MAX, __ATOMIC_RELEASE);
+	sleep_ms(100);
+	CHECK(r.prod->head == head, "tail at UINT64_MAX: records stored");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	ring_flush(&r);
+	tally_start(&t, 1);
+	ioctl(r.fd, GWIO_IOC_START);
+	sleep_ms(100);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	drain(&r, &t);
+	tally_finish(&t, 1);
+	CHECK(t.received > 100, "after repair: %" PRIu64 " records", t.received);
+	CHECK(tally_value_gaps(&t) == 0, "after repair: gaps");
+	ring_close(&r);
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
+static void hold(int in_poll)
+{
+	struct pollfd pfd;
+	struct ring r;
+
+	if (ring_open(&r)) {
+		perror("hold: open");
+		exit(1);
+	}
+	printf("holding\n");
+	fflush(stdout);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (in_poll) {
+			poll(&pfd, 1, -1);
+			if (pfd.revents & (POLLHUP | POLLERR))
+				exit(0);
+			drain(&r, &(struct tally){ 0 });
+		} else {
+			pause();
+		}
+	}
+}
+
+/*
+ * Throughput: every channel at rate/channels Hz, an epoll consumer that
+ * wakes on the watermark; reports records/s, drops and syscalls per 1000.
+ */
+static void bench(unsigned int rate, int channels, unsigned int seconds)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct tally t = { 0 };
+	uint64_t t0, t1, calls = 0;
+	struct ring r;
+	int ep;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "262144");
+	sys_set("watermark", "16384");
+	sys_set("timeout_us", "20000");
+	set_channels(channels, rate / channels, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ep = epoll_create1(0);
+	epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev);
+	tally_start(&t, channels);
+	ioctl(r.fd, GWIO_IOC_START);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	do {
+		epoll_wait(ep, &out, 1, 1000);
+		calls++;
+		drain(&r, &t);
+		t1 = now_ns(CLOCK_MONOTONIC);
+	} while (t1 - t0 < seconds * 1000000000ull);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	calls += 2;
+	drain(&r, &t);
+	tally_finish(&t, channels);
+	printf("GWIO-BENCH: vm_rate_target %u\n", rate);
+	printf("GWIO-BENCH: vm_records %" PRIu64 "\n", t.received);
+	printf("GWIO-BENCH: vm_records_per_s %.0f\n",
+	       t.received * 1e9 / (double)(t1 - t0));
+	printf("GWIO-BENCH: vm_dropped %llu\n",
+	       (unsigned long long)r.prod->dropped);
+	printf("GWIO-BENCH: vm_syscalls_per_1000 %.3f\n",
+	       t.received ? calls * 1000.0 / t.received : 0.0);
+	printf("GWIO-BENCH: vm_wakeups %llu\n",
+	       (unsigned long long)r.prod->wakeups);
+	CHECK(tally_value_gaps(&t) == r.prod->dropped, "accounting");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+	close(ep);
+	ring_close(&r);
+}
+
+int main(int argc, char **argv)
+{
+	const char *test;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: vmtest TEST [DEVICE]\n");
+		return 2;
+	}
+	test = test_name = argv[1];
+	if (argc > 2)
+		dev_path = argv[2];
+	snprintf(sys_dir, sizeof(sys_dir), "/sys/class/gwio/%s",
+		 strrchr(dev_path, '/') + 1);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!strcmp(test, "abi"))
+		test_abi();
+	else if (!strcmp(test, "sequence"))
+		test_sequence();
+	else if (!strcmp(test, "clock-monotonic"))
+		test_clock("monotonic", CLOCK_MONOTONIC);
+	else if (!strcmp(test, "clock-boottime"))
+		test_clock("boottime", CLOCK_BOOTTIME);
+	else if (!strcmp(test, "clock-realtime"))
+		test_clock("realtime", CLOCK_REALTIME);
+	else if (!strcmp(test, "clock-tai"))
+		test_clock("tai", CLOCK_TAI);
+	else if (!strcmp(test, "overrun-drop-newest"))
+		test_overrun(0);
+	else if (!strcmp(test, "overrun-overwrite"))
+		test_overrun(1);
+	else if (!strcmp(test, "wakeup"))
+		test_wakeup();
+	else if (!strcmp(test, "read"))
+		test_read();
+	else if (!strcmp(test, "hostile-tail"))
+		test_hostile_tail();
+	else if (!strcmp(test, "hold-map"))
+		hold(0);
+	else if (!strcmp(test, "hold-poll"))
+		hold(1);
+	else if (!strcmp(test, "bench"))
+		bench(argc > 3 ? atoi(argv[3]) : 1000000, 4,
+		      argc > 4 ? atoi(argv[4]) : 3);
+	else {
+		fprintf(stderr, "unknown test %s\n", test);
+		return 2;
+	}
+	return failures ? 1 : 0;
+}

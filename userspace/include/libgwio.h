@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libgwio - read timestamped samples from a gwio ring.
+ *
+ * A ring is either a gwio device (/dev/gwioN) or a "memory ring": a regular
+ * file or memfd laid out exactly like the device mapping (consumer page,
+ * producer page, records, at the page offsets of <linux/gwio.h>).  Both are
+ * opened with gwio_ring_open() / gwio_ring_open_fd() and read by the same
+ * consumer code (kmod/gwio_ring.h, shared with the kernel).
+ *
+ * Functions returning a pointer return NULL on failure, the others -1;
+ * both set errno.  A ring handle is not thread-safe: one consumer thread.
+ */
+#ifndef LIBGWIO_H
+#define LIBGWIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <linux/gwio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ consumer */
+
+struct gwio_ring;
+
+struct gwio_ring_info {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t record_count;
+	uint32_t channel_count;	/* 0 for a memory ring */
+	int32_t clock_id;	/* clock of gwio_record.ts_ns */
+	uint32_t overflow;	/* enum gwio_overflow */
+	bool is_device;		/* false: memory ring */
+};
+
+/*
+ * produced, dropped, overruns and wakeups are the producer's counters, as
+ * of its last publish.  lost counts records this handle skipped because
+ * the producer took them back to overwrite them, or someone else flushed
+ * the ring.  Once the consumer has read everything published, every
+ * record is accounted for exactly once:
+ *   produced == records read + dropped
+ * and on an overwrite ring (without foreign flushes) lost == dropped.
+ */
+struct gwio_ring_stats {
+	uint64_t produced;
+	uint64_t dropped;
+	uint64_t overruns;
+	uint64_t wakeups;
+	uint64_t lost;
+	uint64_t next_seq;	/* sequence number of the next record */
+};
+
+/*
+ * Open a gwio device or a memory ring file.  @flags: 0 or O_NONBLOCK.
+ * Without O_NONBLOCK, gwio_ring_read() and gwio_ring_peek() wait for a
+ * record; with it they fail with EAGAIN when the ring is empty.
+ * errno EPROTO: not a ring this library understands (ABI major, record
+ * size, magic or geometry); ENOTTY: a character device that is not gwio.
+ * A consumer position left invalid by a previous user (ahead of the
+ * producer or more than a ring behind) is reset to the newest record.
+ */
+struct gwio_ring *gwio_ring_open(const char *path, int flags);
+
+/* Like gwio_ring_open(); @fd stays the caller's (the ring uses a dup). */
+struct gwio_ring *gwio_ring_open_fd(int fd, int flags);
+
+void gwio_ring_close(struct gwio_ring *ring);
+
+void gwio_ring_get_info(const struct gwio_ring *ring,
+			struct gwio_ring_info *info);
+
+/* For poll()/epoll: readable when records wait (devices only). */
+int gwio_ring_fd(const struct gwio_ring *ring);
+
+/*
+ * Copy up to @max records into @buf and hand their slots back to the
+ * producer.  Returns how many; the first has sequence number *@first_seq
+ * (may be NULL).  Sequence numbers jump exactly by what was lost.
+ */
+ssize_t gwio_ring_read(struct gwio_ring *ring, struct gwio_record *buf,
+		       size_t max, uint64_t *first_seq);
+
+/*
+ * Zero-copy: point *@recs at up to @max unread records inside the mapping
+ * (one contiguous run; it stops at the wrap).  They stay valid until
+ * gwio_ring_consume() gives them back.  Drop-newest rings only: on an
+ * overwrite ring the producer may change them under the reader, and this
+ * fails with EOPNOTSUPP.
+ */
+ssize_t gwio_ring_peek(struct gwio_ring *ring,
+		       const struct gwio_record **recs, size_t max,
+		       uint64_t *first_seq);
+
+/* Give the first @count peeked records back to the producer. */
+int gwio_ring_consume(struct gwio_ring *ring, size_t count);
+
+/*
+ * Wait until at least one record is unread.  Returns 1 when one is, 0 on
+ * timeout, -1 on error (EINTR included).  @timeout_ms < 0 waits forever.
+ * Devices sleep in poll(); a memory ring has no one to wake it, so it is
+ * polled with sleeps that grow to 1 ms: expect up to ~1 ms of latency.
+ */
+int gwio_ring_wait(struct gwio_ring *ring, int timeout_ms);
+
+int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats);
+
+/* Start and stop the device's sources.  ENOTTY on a memory ring. */
+int gwio_ring_start(struct gwio_ring *ring);
+int gwio_ring_stop(struct gwio_ring *ring);
+
+/* Discard every unread record (not counted in this handle's lost). */
+int gwio_ring_flush(struct gwio_ring *ring);
+
+/* ------------------------------------------------- memory ring producer */
+
+/*
+ * A ring in a memfd that this process fills: for tests, benchmarks and
+ * replaying captures.  Consumers open it through gwio_memring_fd() or
+ * /proc/PID/fd/N.  For the inlined fast path, include kmod/gwio_ring.h and
+ * use gwio_memring_producer() with gwio_ring_prod_push()/_publish().
+ */
+struct gwio_memring;
+struct gwio_ring_prod;
+
+/* @record_count: a power of two. */
+struct gwio_memring *gwio_memring_create(uint32_t record_count,
+					 enum gwio_overflow overflow,
+					 clockid_t clock_id);
+void gwio_memring_close(struct gwio_memring *ring);
+int gwio_memring_fd(const struct gwio_memring *ring);
+struct gwio_ring_prod *gwio_memring_producer(struct gwio_memring *ring);
+
+/* Offer one record; false when a full drop-newest ring dropped it. */
+bool gwio_memring_push(struct gwio_memring *ring,
+		       const struct gwio_record *rec);
+/* Make pushed records and the counters visible to consumers. */
+void gwio_memring_publish(struct gwio_memring *ring);
+
+/* --------------------------------------------------------- capture file */
+
+/*
+ * A capture file is this header followed by entries until end of file.
+ * Everything is in the byte order of the machine that wrote it; a reader
+ * recognises a foreign one by byte_order and refuses it (EPROTO).
+ */
+#define GWIO_CAPTURE_MAGIC	"GWIOCAP"	/* 8 bytes with the NUL */
+#define GWIO_CAPTURE_VERSION	1
+#define GWIO_CAPTURE_BYTE_ORDER	0x01020304u
+
+struct gwio_capture_header {
+	char magic[8];
+	uint32_t byte_order;
+	uint16_t version;
+	uint16_t header_size;	/* sizeof(struct gwio_capture_header) */
+	uint32_t entry_size;	/* sizeof(struct gwio_capture_entry) */
+	int32_t clock_id;	/* of the records' ts_ns */
+	uint32_t overflow;	/* of the ring they came from */
+	uint32_t record_count;	/* of the ring they came from */
+	/* the ring clock and CLOCK_REALTIME, read together at creation */
+	uint64_t start_clock_ns;
+	uint64_t start_realtime_ns;
+	uint8_t reserved[16];
+};
+
+/* A record with its ring sequence number: gaps show what was lost. */
+struct gwio_capture_entry {
+	uint64_t seq;
+	struct gwio_record rec;
+};
+
+struct gwio_capture;
+
+/* Create (truncate) a capture of records from a ring described by @info. */
+struct gwio_capture *gwio_capture_create(const char *path,
+					 const struct gwio_ring_info *info);
+/* Append @count records whose first has sequence number @first_seq. */
+int gwio_capture_write(struct gwio_capture *cap, uint64_t first_seq,
+		       const struct gwio_record *recs, size_t count);
+
+/* Open a capture for reading; its header is copied to *@header. */
+struct gwio_capture *gwio_capture_open(const char *path,
+				       struct gwio_capture_header *header);
+/* Read up to @max entries; 0 at end of file. */
+ssize_t gwio_capture_read(struct gwio_capture *cap,
+			  struct gwio_capture_entry *entries, size_t max);
+
+/* Flushes a written capture: -1 if anything written was lost. */
+int gwio_capture_close(struct gwio_capture *cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBGWIO_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The consumer side of libgwio: mapping a device or memory ring and reading
+ * it with the consumer half of kmod/gwio_ring.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libgwio.h"
+#include "gwio_ring.h"
+
+struct gwio_ring {
+	int fd;
+	bool nonblock;
+	void *cons_map;
+	size_t cons_map_len;
+	void *prod_map;
+	size_t prod_map_len;
+	struct gwio_ring_info info;
+	struct gwio_ring_cons cons;
+};
+
+int gwio_ring_flush(struct gwio_ring *ring);
+
+static bool is_power_of_two(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* Map lengths for a device, from GWIO_IOC_INFO. */
+static int query_device(struct gwio_ring *ring, size_t page_size)
+{
+	struct gwio_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(ring->fd, GWIO_IOC_INFO, &info) < 0)
+		return -1;	/* ENOTTY: some other character device */
+	if (info.abi_major != GWIO_ABI_MAJOR ||
+	    info.record_size != sizeof(struct gwio_record) ||
+	    info.page_size != page_size)
+		return fail(EPROTO);
+	if (info.consumer_map_size < sizeof(struct gwio_consumer) ||
+	    info.consumer_map_size > SIZE_MAX ||
+	    info.producer_map_size < page_size ||
+	    info.producer_map_size > SIZE_MAX)
+		return fail(EPROTO);
+	ring->cons_map_len = info.consumer_map_size;
+	ring->prod_map_len = info.producer_map_size;
+	ring->info.is_device = true;
+	ring->info.record_count = info.record_count;
+	ring->info.channel_count = info.channel_count;
+	return 0;
+}
+
+/* Map lengths for a memory ring: the file is exactly the mapping. */
+static int size_memory_ring(struct gwio_ring *ring, off_t file_size,
+			    size_t page_size)
+{
+	if (file_size < (off_t)(2 * page_size) ||
+	    (uint64_t)file_size > SIZE_MAX || file_size % page_size)
+		return fail(EPROTO);
+	ring->cons_map_len = page_size;
+	ring->prod_map_len = (size_t)file_size - page_size;
+	ring->info.is_device = false;
+	return 0;
+}
+
+/*
+ * The producer page is trusted for nothing until it passes here: every
+ * later access to records is masked with the record_count checked now.
+ */
+static int check_producer_page(struct gwio_ring *ring)
+{
+	const struct gwio_producer *pp = ring->prod_map;
+	uint32_t count = pp->record_count;
+	uint32_t data_offset = pp->data_offset;
+	uint32_t overflow = pp->overflow;
+
+	if (pp->magic != GWIO_MAGIC || pp->abi_major != GWIO_ABI_MAJOR ||
+	    pp->record_size != sizeof(struct gwio_record) ||
+	    !is_power_of_two(count) || overflow > GWIO_OVERFLOW_OVERWRITE ||
+	    data_offset < sizeof(struct gwio_producer) ||
+	    data_offset % _Alignof(struct gwio_record) ||
+	    (uint64_t)data_offset + (uint64_t)count * sizeof(struct gwio_record) >
+	    ring->prod_map_len)
+		return fail(EPROTO);
+	if (ring->info.is_device && ring->info.record_count != count)
+		return fail(EPROTO);
+
+	ring->info.abi_major = pp->abi_major;
+	ring->info.abi_minor = pp->abi_minor;
+	ring->info.record_count = count;
+	ring->info.clock_id = pp->clock_id;
+	ring->info.overflow = overflow;
+
+	gwio_ring_cons_init(&ring->cons, ring->cons_map, pp,
+			    (const struct gwio_record *)
+			    ((const char *)pp + data_offset));
+	/* a memory ring's producer could have changed it since the check */
+	if (ring->cons.mask != count - 1)
+		return fail(EPROTO);
+	return 0;
+}
+
+/*
+ * A tail ahead of head or more than a ring behind it was not left by an
+ * honest consumer, and the ring arithmetic never recovers from it (reads
+ * would find nothing, or garbage, forever).  Start from the newest record.
+ */
+static int repair_tail(struct gwio_ring *ring)
+{
+	struct gwio_ring_cons *c = &ring->cons;
+	u64 tail = c->tail;
+
+	if (gwio_ring_used(c->head_cache, tail) <= (uint64_t)c->mask + 1)
+		return 0;
+	if (ring->info.is_device)
+		return gwio_ring_flush(ring);
+	/* a producer that takes records back may move it first: fine too */
+	gwio_cmpxchg(&c->cons->tail, &tail, c->head_cache);
+	c->tail = gwio_load_acquire(&c->cons->tail);
+	return 0;
+}
+
+static int map_ring(struct gwio_ring *ring, size_t page_size)
+{
+	ring->cons_map = mmap(NULL, ring->cons_map_len, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, ring->fd,
+			      (off_t)GWIO_CONSUMER_PGOFF * page_size);
+	if (ring->cons_map == MAP_FAILED) {
+		ring->cons_map = NULL;
+		return -1;
+	}
+	ring->prod_map = mmap(NULL, ring->prod_map_len, PROT_READ, MAP_SHARED,
+			      ring->fd, (off_t)GWIO_PRODUCER_PGOFF * page_size);
+	if (ring->prod_map == MAP_FAILED) {
+		ring->prod_map = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes ownership of @fd, also on failure. */
+static struct gwio_ring *ring_from_fd(int fd, int flags)
+{
+	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+	struct gwio_ring *ring;
+	struct stat st;
+	int ret, err;
+
+	ring = calloc(1, sizeof(*ring));
+	if (!ring) {
+		close(fd);
+		return NULL;
+	}
+	ring->fd = fd;
+	ring->nonblock = flags & O_NONBLOCK;
+
+	if (fstat(fd, &st) < 0)
+		goto err;
+	if (S_ISCHR(st.st_mode))
+		ret = query_device(ring, page_size);
+	else if (S_ISREG(st.st_mode))
+		ret = size_memory_ring(ring, st.st_size, page_size);
+	else
+		ret = fail(ENODEV);
+	if (ret < 0 || map_ring(ring, page_size) < 0 ||
+	    check_producer_page(ring) < 0 || repair_tail(ring) < 0)
+		goto err;
+	return ring;
+
+err:
+	err = errno;
+	gwio_ring_close(ring);
+	errno = err;
+	return NULL;
+}
+
+struct gwio_ring *gwio_ring_open(const char *path, int flags)
+{
+	int fd;
+
+	if (flags & ~O_NONBLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC | flags);
+	if (fd < 0)
+		return NULL;
+	return ring_from_fd(fd, flags);
+}
+
+struct gwio_ring *gwio_ring_open_fd(int fd, int flags)
+{
+	int dup_fd;
+
+	if (flags & ~O_NONBLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return NULL;
+	return ring_from_fd(dup_fd, flags);
+}
+
+void gwio_ring_close(struct gwio_ring *ring)
+{
+	if (!ring)
+		return;
+	if (ring->prod_map)
+		munmap(ring->prod_map, ring->prod_map_len);
+	if (ring->cons_map)
+		munmap(ring->cons_map, ring->cons_map_len);
+	close(ring->fd);
+	free(ring);
+}
+
+void gwio_ring_get_info(const struct gwio_ring *ring,
+			struct gwio_ring_info *info)
+{
+	*info = ring->info;
+}
+
+int gwio_ring_fd(const struct gwio_ring *ring)
+{
+	return ring->fd;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until @deadline, or -1 for "no deadline". */
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - monotonic_ms();
+	return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+static int wait_device(struct gwio_ring *ring, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = ring->fd, .events = POLLIN };
+		int ret = poll(&pfd, 1, remaining_ms(deadline));
+
+		if (ret < 0)
+			return -1;
+		if (gwio_ring_cons_avail(&ring->cons))
+			return 1;
+		if (ret == 0)
+			return 0;
+		if (pfd.revents & POLLNVAL)
+			return fail(EBADF);
+		if (pfd.revents & (POLLERR | POLLHUP))
+			return fail(ENODEV);
+		/* readable without records: a wakeup raced a flush; go on */
+	}
+}
+
+static int wait_memory(struct gwio_ring *ring, int64_t deadline)
+{
+	long sleep_ns = 20000;
+
+	for (;;) {
+		struct timespec ts = { 0, sleep_ns };
+
+		if (remaining_ms(deadline) == 0)
+			return 0;
+		if (nanosleep(&ts, NULL) < 0)
+			return -1;
+		if (gwio_ring_cons_avail(&ring->cons))
+			return 1;
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+}
+
+int gwio_ring_wait(struct gwio_ring *ring, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+
+	if (gwio_ring_cons_avail(&ring->cons))
+		return 1;
+	if (timeout_ms == 0)
+		return 0;
+	if (ring->info.is_device)
+		return wait_device(ring, deadline);
+	return wait_memory(ring, deadline);
+}
+
+/* The empty-ring path shared by read and peek. */
+static int wait_for_records(struct gwio_ring *ring)
+{
+	if (ring->nonblock)
+		return fail(EAGAIN);
+	return gwio_ring_wait(ring, -1) < 0 ? -1 : 0;
+}
+
+ssize_t gwio_ring_read(struct gwio_ring *ring, struct gwio_record *buf,
+		       size_t max, uint64_t *first_seq)
+{
+	uint32_t batch = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+	u64 seq;
+	uint32_t n;
+
+	if (!max) {
+		if (first_seq)
+			*first_seq = ring->cons.tail;
+		return 0;
+	}
+	/* the read hands the slots back itself: no release to do */
+	while (!(n = gwio_ring_cons_read(&ring->cons, buf, batch, &seq))) {
+		if (wait_for_records(ring) < 0)
+			return -1;
+	}
+	if (first_seq)
+		*first_seq = seq;
+	return n;
+}
+
+ssize_t gwio_ring_peek(struct gwio_ring *ring,
+		       const struct gwio_record **recs, size_t max,
+		       uint64_t *first_seq)
+{
+	uint32_t batch = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+	uint32_t n;
+
+	if (ring->info.overflow != GWIO_OVERFLOW_DROP_NEWEST)
+		return fail(EOPNOTSUPP);
+	while (!(n = gwio_ring_cons_peek(&ring->cons, recs, batch)) && max) {
+		if (wait_for_records(ring) < 0)
+			return -1;
+	}
+	if (first_seq)
+		*first_seq = ring->cons.tail;
+	return n;
+}
+
+int gwio_ring_consume(struct gwio_ring *ring, size_t count)
+{
+	if (ring->info.overflow != GWIO_OVERFLOW_DROP_NEWEST)
+		return fail(EOPNOTSUPP);
+	/* only what a peek could have returned: head_cache covers it */
+	if (count > gwio_ring_used(ring->cons.head_cache, ring->cons.tail))
+		return fail(EINVAL);
+	if (!count)
+		return 0;
+	gwio_ring_cons_skip(&ring->cons, (uint32_t)count);
+	gwio_ring_cons_release(&ring->cons);
+	return 0;
+}
+
+int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats)
+{
+	const struct gwio_producer *pp = ring->prod_map;
+
+	stats->produced = gwio_read_once(pp->produced);
+	stats->dropped = gwio_read_once(pp->dropped);
+	stats->overruns = gwio_read_once(pp->overruns);
+	stats->wakeups = gwio_read_once(pp->wakeups);
+	stats->lost = ring->cons.lost;
+	stats->next_seq = ring->cons.tail;
+	return 0;
+}
+
+static int device_ioctl(struct gwio_ring *ring, unsigned long request)
+{
+	if (!ring->info.is_device)
+		return fail(ENOTTY);
+	return ioctl(ring->fd, request) < 0 ? -1 : 0;
+}
+
+int gwio_ring_start(struct gwio_ring *ring)
+{
+	return device_ioctl(ring, GWIO_IOC_START);
+}
+
+int gwio_ring_stop(struct gwio_ring *ring)
+{
+	return device_ioctl(ring, GWIO_IOC_STOP);
+}
+
+int gwio_ring_flush(struct gwio_ring *ring)
+{
+	struct gwio_ring_cons *c = &ring->cons;
+
+	if (ring->info.is_device) {
+		if (device_ioctl(ring, GWIO_IOC_FLUSH) < 0)
+			return -1;
+	} else {
+		c->head_cache = gwio_load_acquire(&c->shared->head);
+		c->tail = c->head_cache;
+		gwio_ring_cons_release(c);
+	}
+	/*
+	 * Follow the shared tail now, so that what we asked to discard is not
+	 * counted as lost by the next read (someone else's flush still is).
+	 */
+	c->tail = gwio_load_acquire(&c->cons->tail);
+	return 0;
+}
