@@ -15,6 +15,7 @@ static ssize_t label_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%s\n", to_gwio_channel(kobj)->label);
 }
+
 static struct kobj_attribute label_attr = __ATTR_RO(label);
 
 static ssize_t type_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -22,6 +23,7 @@ static ssize_t type_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%s\n", to_gwio_channel(kobj)->ops->type);
 }
+
 static struct kobj_attribute type_attr = __ATTR_RO(type);
 
 static ssize_t index_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -29,6 +31,7 @@ static ssize_t index_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%u\n", to_gwio_channel(kobj)->index);
 }
+
 static struct kobj_attribute index_attr = __ATTR_RO(index);
 
 static ssize_t enable_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -48,6 +51,7 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	WRITE_ONCE(to_gwio_channel(kobj)->enabled, enable);
 	return len;
 }
+
 static struct kobj_attribute enable_attr = __ATTR_RW(enable);
 
 static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -55,6 +59,7 @@ static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_gwio_channel(kobj)->events));
 }
+
 static struct kobj_attribute events_attr = __ATTR_RO(events);
 
 static struct attribute *gwio_channel_attrs[] = {

@@ -14,9 +14,9 @@
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "gwio.h"
 
 #define GWIO_READ_BATCH	16
@@ -70,15 +70,6 @@ static const struct vm_operations_struct gwio_vm_ops = {
 	.open = gwio_vma_open,
 	.close = gwio_vma_close,
 };
-
-static void gwio_vma_forbid_write(struct vm_area_struct *vma)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_clear(vma, VM_MAYWRITE);
-#else
-	vma->vm_flags &= ~VM_MAYWRITE;
-#endif
-}
 
 static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 {

@@ -204,6 +204,7 @@ bool gwio_consumer_ready(struct gwio_dev *gdev)
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	WRITE_ONCE(gdev->waiting, true);
+	/* "waiting" before reading head: pairs with gwio_produce_commit() */
 	smp_mb();
 	avail = gwio_ring_prod_avail(&gdev->prod);
 	tail = gdev->prod.tail_cache;

@@ -31,8 +31,9 @@
 #include <asm/barrier.h>
 #include "uapi/gwio.h"
 
-#define gwio_load_acquire(p)		smp_load_acquire(p)
-#define gwio_store_release(p, v)	smp_store_release(p, v)
+/* acquire/release pairs: see the discipline above */
+#define gwio_load_acquire(p)		smp_load_acquire(p)	/* barrier */
+#define gwio_store_release(p, v)	smp_store_release(p, v)	/* barrier */
 #define gwio_read_once(x)		READ_ONCE(x)
 #define gwio_write_once(x, v)		WRITE_ONCE(x, v)
 #define gwio_cmpxchg(p, old, new)	try_cmpxchg64(p, old, new)

@@ -21,6 +21,7 @@
 struct class gwio_class = {
 	.name = "gwio",
 };
+
 dev_t gwio_devt;
 
 u32 gwio_default_records = 16384;
@@ -123,6 +124,12 @@ err:
 static int __init gwio_init(void)
 {
 	int ret;
+
+	/* the ABI promises these offsets; the reserved words keep them */
+	BUILD_BUG_ON(sizeof(struct gwio_record) != 16);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, head) != 64);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, produced) != 128);
+	BUILD_BUG_ON(sizeof(struct gwio_producer) > PAGE_SIZE);
 
 	ret = gwio_check_params();
 	if (ret)

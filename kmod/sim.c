@@ -158,6 +158,7 @@ static ssize_t rate_hz_store(struct kobject *kobj, struct kobj_attribute *attr,
 	raw_spin_unlock_irqrestore(&ch->gdev->prod_lock, flags);
 	return len;
 }
+
 static struct kobj_attribute rate_hz_attr = __ATTR_RW(rate_hz);
 
 static ssize_t waveform_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -184,6 +185,7 @@ static ssize_t waveform_store(struct kobject *kobj, struct kobj_attribute *attr,
 	WRITE_ONCE(to_sim_chan(kobj)->wave, wave);
 	return len;
 }
+
 static struct kobj_attribute waveform_attr = __ATTR_RW(waveform);
 
 static ssize_t cycle_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -205,6 +207,7 @@ static ssize_t cycle_store(struct kobject *kobj, struct kobj_attribute *attr,
 	WRITE_ONCE(to_sim_chan(kobj)->cycle, cycle);
 	return len;
 }
+
 static struct kobj_attribute cycle_attr = __ATTR_RW(cycle);
 
 static struct attribute *gwio_sim_attrs[] = {

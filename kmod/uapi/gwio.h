@@ -76,9 +76,9 @@ struct gwio_consumer {
 
 /*
  * The page at GWIO_PRODUCER_PGOFF.  Geometry is fixed for the life of a
- * mapping; head and the counters change.  Each group sits on its own
- * 64-byte cache line so the consumer's reads of head do not contend with
- * the kernel's counter updates.
+ * mapping; head and the counters change.  The reserved words put each group
+ * on its own 64-byte cache line (head at byte 64, counters at 128) so the
+ * consumer's reads of head do not contend with the counter updates.
  */
 struct gwio_producer {
 	/* geometry, written once before the ring can be mapped */
@@ -93,11 +93,11 @@ struct gwio_producer {
 	__u32 reserved0[9];
 
 	/* producer position: one past the newest published record */
-	__u64 head __attribute__((aligned(64)));
+	__u64 head;
 	__u64 reserved1[7];
 
 	/* statistics, updated by the producer; read them relaxed */
-	__u64 produced __attribute__((aligned(64)));	/* records offered */
+	__u64 produced;		/* records offered */
 	__u64 dropped;		/* records the consumer will never see */
 	__u64 overruns;		/* times the ring ran full */
 	__u64 wakeups;		/* times a waiting consumer was woken */

@@ -19,6 +19,7 @@
 #   GWIO_VM_MEM / GWIO_VM_SMP  default 1024 / 2
 #   GWIO_VM_CPU             override the qemu -cpu model
 #   GWIO_VM_VERBOSE=1       also stream the console to stderr while it runs
+#   GWIO_VM_BZIMAGE=1       x86: boot the bzImage instead of the PVH vmlinux
 #
 # Console design (why test lines never get torn by kernel messages): the
 # guest's console keeps full kernel verbosity (loglevel=7) so oops and WARN
@@ -49,13 +50,21 @@ envf=$KCACHE/$id.env
 busybox_for() {
 	local darch=$1 dir=$GWIO_CACHE/busybox/$1
 	if [[ ! -x $dir/bin/busybox ]]; then
-		ensure_apt_arch "$darch"
-		local n v a deb
-		read -r n v a < <(pkg_candidates "busybox-static:$darch")
-		deb=$(fetch_deb "$n" "$v" "$a")
-		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-		dpkg -x "$deb" "$dir.tmp"
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		# Same lock as fetch-kernels.sh: parallel VMs must not download or
+		# unpack over each other.
+		mkdir -p "$KCACHE"
+		exec 9>"$KCACHE/.lock"
+		flock 9
+		if [[ ! -x $dir/bin/busybox ]]; then
+			ensure_apt_arch "$darch"
+			local n v a deb
+			read -r n v a < <(pkg_candidates "busybox-static:$darch")
+			deb=$(fetch_deb "$n" "$v" "$a")
+			rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+			dpkg -x "$deb" "$dir.tmp"
+			rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		fi
+		exec 9>&-
 	fi
 	echo "$dir/bin/busybox"
 }
@@ -125,7 +134,14 @@ if [[ -n ${GWIO_VM_CPU:-} ]]; then
 fi
 qargs+=(-m "${GWIO_VM_MEM:-1024}" -smp "${GWIO_VM_SMP:-2}"
 	-nographic -no-reboot
-	-kernel "$VMLINUZ" -initrd "$initrd")
+	-initrd "$initrd")
+# x86: boot the uncompressed vmlinux through PVH when fetch-kernels made one
+# (saves seconds of TCG decompression); GWIO_VM_BZIMAGE=1 forces the bzImage.
+if [[ -n ${VMLINUX_PVH:-} && -s $VMLINUX_PVH && ${GWIO_VM_BZIMAGE:-0} != 1 ]]; then
+	qargs+=(-kernel "$VMLINUX_PVH")
+else
+	qargs+=(-kernel "$VMLINUZ")
+fi
 if [[ -n ${GWIO_VM_DTB:-} ]]; then
 	[[ $DEB_ARCH == arm64 ]] || die "GWIO_VM_DTB is only meaningful for arm64"
 	# Repack through dtc: a raw `-machine dumpdtb=` blob is padded to 1 MiB,
@@ -147,7 +163,7 @@ qargs+=(-append "$append")
 
 mkdir -p "$(dirname "$logf")"
 log "booting $KVER ($QEMU ${QEMU_ARGS})"
-start=$SECONDS
+start=${EPOCHREALTIME/[.,]/}
 qrc=0
 # stdin from /dev/null: -nographic would otherwise read the terminal (and a
 # backgrounded job would stop on SIGTTIN). qemu's own errors go to LOG too.
@@ -158,7 +174,8 @@ else
 	timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" </dev/null >"$logf" 2>&1 ||
 		qrc=$?
 fi
-elapsed=$((SECONDS - start))
+elapsed_us=$((${EPOCHREALTIME/[.,]/} - start))
+elapsed=$((elapsed_us / 1000000)).$((elapsed_us / 100000 % 10))
 
 # --- verdict -------------------------------------------------------------------
 # Serial output has CRLF line ends; printk records carry a "[ time] " prefix.

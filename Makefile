@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# gwio: the kernel module (kmod/, built through Kbuild) and userspace/.
+#
+#   make                      gwio.ko for KDIR, libgwio and the tools
+#   make KDIR=/path/to/headers ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+#   make C=1                  the same, with sparse on every kernel file
+#   make check                every test suite (see tests/run-suites.sh)
+#   make bench                benchmarks into docs/benchmarks.md
+#   make style                checkpatch on the kernel sources
+#   make install              module, library, tools, udev rules
+
+# The running kernel's headers; on a machine without them (a container, a
+# foreign kernel) the newest Debian headers installed under /usr/src.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(filter-out %-common %-common-rt,\
+	$(wildcard /usr/src/linux-headers-*)))))
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ifneq ($(ARCH),)
+KARCH := ARCH=$(ARCH)
+endif
+
+.PHONY: all module userspace check unit vm bench style clean install \
+	modules_install
+
+all: module userspace
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel headers: install" \
+	  "linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+check:
+	tests/run-suites.sh
+
+bench:
+	tests/bench/run.sh
+
+style:
+	tests/style/checkpatch.sh
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) modules_install
+
+install: modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 644 udev/60-gwio.rules \
+		$(DESTDIR)/usr/lib/udev/rules.d/60-gwio.rules
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gwio - differences between the kernels gwio builds for (6.1 onwards).
+ * The one place that tests LINUX_VERSION_CODE, as out-of-tree modules must.
+ */
+#ifndef GWIO_COMPAT_H
+#define GWIO_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* vm_flags became read-only behind helpers in 6.3 */
+static inline void gwio_vma_forbid_write(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+#endif /* GWIO_COMPAT_H */

@@ -1,0 +1,72 @@
+#!/bin/bash
+# run-suites.sh [SUITE...] — what `make check` runs: every test suite, each
+# judged on its own, then one line "N passed, N failed" summed over all.
+#
+#   unit       cmocka tests of the ring code and libgwio (userspace/)
+#   unit-asan  the same under AddressSanitizer and UBSan
+#   style      checkpatch over kmod/
+#   sparse     gwio.ko built with sparse and W=1 for the four test kernels
+#   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
+#
+# GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
+# suites are printed in full, passing ones only as their summary lines.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+all=(unit unit-asan style sparse vm-ring)
+suites=("$@")
+((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
+
+run_suite() {
+	case $1 in
+	unit) make -C "$top/userspace" --no-print-directory check ;;
+	unit-asan) make -C "$top/userspace" --no-print-directory \
+		BUILD="$top/userspace/build-asan" SANITIZE=1 check ;;
+	style) "$top/tests/style/checkpatch.sh" ;;
+	sparse) "$top/tests/style/sparse.sh" ;;
+	vm-ring) "$top/tests/vm/ring.sh" ;;
+	*) echo "unknown suite $1"; return 2 ;;
+	esac
+}
+
+# Counts from a suite's output: our own "N passed, N failed" lines, or
+# cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)," lines.
+count() {
+	local log=$1 p=0 f=0 line n
+	line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
+	if [[ -n $line ]]; then
+		p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	else
+		while read -r n; do p=$((p + n)); done < <(sed -n -E 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log")
+		while read -r n; do f=$((f + n)); done < <(sed -n -E 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log")
+	fi
+	echo "$p $f"
+}
+
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/gwio-check.XXXXXX")
+total_p=0 total_f=0
+for s in "${suites[@]}"; do
+	log=$logdir/$s.log
+	start=$SECONDS
+	echo "=== $s"
+	run_suite "$s" >"$log" 2>&1
+	rc=$?
+	read -r p f < <(count "$log")
+	# a suite that exits non-zero without reporting a failure still failed
+	if ((rc != 0 && f == 0)); then
+		f=1
+		echo "$s exited $rc"
+	fi
+	if ((f)); then
+		cat "$log"
+	else
+		grep -E 'passed|PASSED|BENCH' "$log" | tail -n 5
+	fi
+	echo "--- $s: $p passed, $f failed ($((SECONDS - start))s)"
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+done
+echo "logs: $logdir"
+echo "$total_p passed, $total_f failed"
+((total_f == 0))
