@@ -163,7 +163,8 @@ static void gwio_arm_timeout(struct gwio_dev *gdev)
 {
 	u32 timeout_us = READ_ONCE(gdev->timeout_us);
 
-	if (gdev->timer_armed || !timeout_us)
+	/* a poll() racing with removal must not re-arm the cancelled timer */
+	if (gdev->timer_armed || !timeout_us || READ_ONCE(gdev->dead))
 		return;
 	gdev->timer_armed = true;
 	gdev->timer_pos = gdev->prod.head;
@@ -223,6 +224,8 @@ static void gwio_dev_release(struct device *dev)
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
 
+	hrtimer_cancel(&gdev->timeout_timer);
+	irq_work_sync(&gdev->wake_work);
 	vfree(gdev->ring_mem);
 	kfree(gdev->channels);
 	ida_free(&gwio_ida, gdev->id);
@@ -308,9 +311,13 @@ int gwio_dev_register(struct gwio_dev *gdev)
 
 void gwio_dev_unregister(struct gwio_dev *gdev)
 {
+	unsigned long flags;
+
 	mutex_lock(&gdev->lock);
 	gwio_dev_set_enabled(gdev, false);
-	gdev->dead = true;
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	WRITE_ONCE(gdev->dead, true);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	mutex_unlock(&gdev->lock);
 
 	hrtimer_cancel(&gdev->timeout_timer);
