@@ -70,7 +70,7 @@ hardware.
 |---|---|---|---|---|---|
 EOF
 	for id in 6.1-amd64 6.12-amd64; do
-		for nth in 1 2; do
+		for nth in 1 2 3 4; do
 			t=$(vm "$id" vm_rate_target "$nth")
 			[[ -n $t ]] || continue
 			echo "| $id | $t | $(vm "$id" vm_records_per_s "$nth") | $(vm "$id" vm_dropped "$nth") | $(vm "$id" vm_syscalls_per_1000 "$nth") | $(vm "$id" vm_wakeups "$nth") |"

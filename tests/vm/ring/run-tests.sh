@@ -184,7 +184,7 @@ fi
 
 # --- throughput (only when asked: make bench) --------------------------------
 if grep -q gwio.bench=1 /proc/cmdline; then
-	for rate in 1000000 2000000; do
+	for rate in 1000000 2000000 4000000 8000000; do
 		$T bench /dev/gwio0 $rate 4
 	done
 fi
