@@ -47,14 +47,23 @@ run, not across runs.
 producer on CPU 0 and the consumer on CPU 1, drop-newest policy, every
 record's sequence and content verified, zero loss required. Median of runs.
 
-| variant | M records/s |
-|---|---|
+| variant | M records/s, median | min .. max | vs BPF ringbuf (12.1 M/s) |
+|---|---|---|---|
 EOF
-	sed -n 's/^bench ring_host_mrps_\([a-z0-9_]*\) \(.*\)$/| \1 | \2 |/p' "$work/host.txt"
+	sed -n 's/^\([a-z0-9_]*\) *\([0-9.]*\) M records\/s median (\([^)]*\)).*$/\1 \2 \3/p' \
+		"$work/host.txt" |
+		while read -r name median range; do
+			ratio=$(awk -v m="$median" 'BEGIN { printf "%.1fx", m / 12.1 }')
+			echo "| $name | $median | $range | $ratio |"
+		done
 	cat <<EOF
 
 Variants: \`pubN\` publishes head every N records; \`copy\` reads batches
-with gwio_ring_cons_read(), \`peek\` reads in place (zero copy).
+with gwio_ring_cons_read(), \`peek\` reads in place (zero copy),
+\`libgwio_read\` goes through gwio_ring_read(); \`overwrite_overload\`
+floods an overwrite ring and reports what still reaches the consumer
+(accounting checked exact). A wide min .. max means the shared host
+interfered: compare within one run.
 Reference point from the issue: the kernel's BPF ring buffer does 12.1 M
 records/s with producer and consumer on separate CPUs (8-byte records).
 
