@@ -70,6 +70,8 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
 			    gdev->ring_mem + 2 * PAGE_SIZE, records,
 			    gdev->overflow);
+	/* a timer cancelled before it ran left timer_armed set */
+	gdev->timer_armed = false;
 	gdev->timer_pos = 0;
 	gdev->timeout_pos = 0;
 	gdev->wakeups = 0;
