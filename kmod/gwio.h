@@ -134,6 +134,8 @@ bool gwio_consumer_ready(struct gwio_dev *gdev);
 
 /* sysfs.c */
 extern const struct attribute_group *gwio_dev_groups[];
+ssize_t gwio_emit_choices(char *buf, const char * const *names, int nr,
+			  int cur);
 
 /* channel.c */
 struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,

@@ -164,15 +164,8 @@ static struct kobj_attribute rate_hz_attr = __ATTR_RW(rate_hz);
 static ssize_t waveform_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	u32 cur = READ_ONCE(to_sim_chan(kobj)->wave);
-	ssize_t n = 0;
-	int i;
-
-	for (i = 0; i < GWIO_SIM_WAVE_NR; i++)
-		n += sysfs_emit_at(buf, n, i == cur ? "[%s]%s" : "%s%s",
-				   gwio_sim_wave_names[i],
-				   i + 1 < GWIO_SIM_WAVE_NR ? " " : "\n");
-	return n;
+	return gwio_emit_choices(buf, gwio_sim_wave_names, GWIO_SIM_WAVE_NR,
+				 READ_ONCE(to_sim_chan(kobj)->wave));
 }
 
 static ssize_t waveform_store(struct kobject *kobj, struct kobj_attribute *attr,

@@ -16,19 +16,18 @@ static const char * const gwio_overflow_names[] = {
 	[GWIO_OVERFLOW_OVERWRITE] = "overwrite",
 };
 
-static const struct {
-	const char *name;
-	clockid_t id;
-} gwio_clocks[] = {
-	{ "monotonic", CLOCK_MONOTONIC },
-	{ "boottime", CLOCK_BOOTTIME },
-	{ "realtime", CLOCK_REALTIME },
-	{ "tai", CLOCK_TAI },
+/* the two arrays index together: sysfs names and their clock ids */
+static const char * const gwio_clock_names[] = {
+	"monotonic", "boottime", "realtime", "tai",
+};
+
+static const clockid_t gwio_clock_ids[] = {
+	CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_TAI,
 };
 
 /* "a [b] c\n": the kernel's way of listing choices with the current one */
-static ssize_t gwio_emit_choices(char *buf, const char * const *names,
-				 int nr, int cur)
+ssize_t gwio_emit_choices(char *buf, const char * const *names, int nr,
+			  int cur)
 {
 	ssize_t n = 0;
 	int i;
@@ -146,15 +145,13 @@ static ssize_t clock_show(struct device *dev,
 			  struct device_attribute *attr, char *buf)
 {
 	clockid_t cur = READ_ONCE(to_gwio_dev(dev)->clock_id);
-	ssize_t n = 0;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(gwio_clocks); i++)
-		n += sysfs_emit_at(buf, n,
-				   gwio_clocks[i].id == cur ? "[%s]%s" : "%s%s",
-				   gwio_clocks[i].name,
-				   i + 1 < ARRAY_SIZE(gwio_clocks) ? " " : "\n");
-	return n;
+	for (i = 0; i < ARRAY_SIZE(gwio_clock_ids); i++)
+		if (gwio_clock_ids[i] == cur)
+			break;
+	return gwio_emit_choices(buf, gwio_clock_names,
+				 ARRAY_SIZE(gwio_clock_names), i);
 }
 
 static ssize_t clock_store(struct device *dev,
@@ -162,20 +159,18 @@ static ssize_t clock_store(struct device *dev,
 			   const char *buf, size_t len)
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
-	int i, ret = 0;
+	int i = sysfs_match_string(gwio_clock_names, buf);
+	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(gwio_clocks); i++)
-		if (sysfs_streq(buf, gwio_clocks[i].name))
-			break;
-	if (i == ARRAY_SIZE(gwio_clocks))
+	if (i < 0)
 		return -EINVAL;
 
 	mutex_lock(&gdev->lock);
 	if (gdev->enabled) {
 		ret = -EBUSY;
 	} else {
-		WRITE_ONCE(gdev->clock_id, gwio_clocks[i].id);
-		gwio_write_once(gdev->ring_shared->clock_id, gwio_clocks[i].id);
+		WRITE_ONCE(gdev->clock_id, gwio_clock_ids[i]);
+		gwio_write_once(gdev->ring_shared->clock_id, gwio_clock_ids[i]);
 	}
 	mutex_unlock(&gdev->lock);
 	return ret ? ret : len;
