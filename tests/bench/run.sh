@@ -4,7 +4,8 @@
 #
 #  1. the ring code natively on the host (tests/bench/ring/run.sh): producer
 #     and consumer threads pinned to two CPUs, zero loss verified;
-#  2. gwio.ko in the amd64 VMs (6.1 and 6.12): synthetic source -> ring ->
+#  2. gwiod's pipeline on one core (points, deadband, windows, JSON);
+#  3. gwio.ko in the amd64 VMs (6.1 and 6.12): synthetic source -> ring ->
 #     epoll consumer, records/s, drops and syscalls per 1000 records.
 #
 # Numbers, not verdicts: nothing here fails on a slow machine. Runs
@@ -18,6 +19,9 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== host ring benchmark" >&2
 "$here/ring/run.sh" | tee "$work/host.txt" >&2
+
+echo "== gwiod pipeline benchmark" >&2
+make -s -C "$top/userspace" bench-pipeline | tee "$work/pipeline.txt" >&2
 
 echo "== gwio.ko in the amd64 VMs" >&2
 GWIO_VM_APPEND="gwio.bench=1" GWIO_VM_TIMEOUT=900 \
@@ -66,6 +70,17 @@ floods an overwrite ring and reports what still reaches the consumer
 interfered: compare within one run.
 Reference point from the issue: the kernel's BPF ring buffer does 12.1 M
 records/s with producer and consumer on separate CPUs (8-byte records).
+
+## gwiod pipeline on one core
+
+\`make -C userspace bench-pipeline\` (tests/bench/pipeline/bench_pipeline.c):
+100 M in-memory records over 1000 points, point lookup, scaling, a
+deadband that holds back a third, then the mode; flush every 100 ms of
+sample time. Goal from issue 3: at least 10 M samples/s aggregated.
+
+| stage | M samples/s |
+|---|---|
+$(sed -n 's/^bench \(pipeline_msps[a-z_]*\|payload_batch_msps\) \(.*\)$/| \1 | \2 |/p' "$work/pipeline.txt")
 
 ## gwio.ko in qemu (TCG, amd64 guest with 2 vCPUs)
 
