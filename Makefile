@@ -44,7 +44,8 @@ style:
 	tests/style/checkpatch.sh
 
 modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) INSTALL_MOD_PATH=$(DESTDIR) \
+		modules_install
 
 install: modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
