@@ -123,14 +123,19 @@ static __poll_t gwio_poll(struct file *file, poll_table *wait)
 	return gwio_consumer_ready(gdev) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
-/* Copy records out through a small bounce buffer; returns records copied. */
+/*
+ * Copy records out through a small bounce buffer; returns records copied.
+ * gwio_ring_cons_read() has claimed a batch before we copy it out; if the
+ * copy faults, the batch is handed back unless the producer has taken
+ * those slots meanwhile (overwrite), in which case they were lost anyway.
+ */
 static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
 				 size_t max)
 {
 	struct gwio_record batch[GWIO_READ_BATCH];
 	struct gwio_ring_cons cons;
 	size_t done = 0;
-	u64 seq;
+	u64 seq, claimed;
 	u32 n;
 
 	gwio_ring_cons_init(&cons, gdev->ring_cons, gdev->ring_shared,
@@ -142,13 +147,13 @@ static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
 		if (!n)
 			break;
 		if (copy_to_user(buf + done * sizeof(*batch), batch,
-				 n * sizeof(*batch)))
+				 n * sizeof(*batch))) {
+			claimed = seq + n;
+			gwio_cmpxchg(&gdev->ring_cons->tail, &claimed, seq);
 			return done ? done : -EFAULT;
-		gwio_ring_cons_release(&cons);
+		}
 		done += n;
 	}
-	/* records overwritten before we got to them are gone: move past */
-	gwio_ring_cons_release(&cons);
 	return done;
 }
 

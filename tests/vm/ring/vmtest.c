@@ -527,6 +527,7 @@ static void test_read(void)
 	struct gwio_record buf[256];
 	struct tally t = { 0 };
 	uint64_t t0, seq = 0;
+	void *bad;
 	ssize_t n;
 	int fd;
 
@@ -539,6 +540,16 @@ static void test_read(void)
 	CHECK(read(fd, buf, 8) < 0 && errno == EINVAL, "short read allowed");
 	tally_start(&t, 2);
 	ioctl(fd, GWIO_IOC_START);
+	/* a faulting buffer gets EFAULT and costs no record (gaps checked) */
+	sleep_ms(50);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	bad = mmap(NULL, sizeof(buf), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	n = read(fd, bad, sizeof(buf));
+	CHECK(n < 0 && errno == EFAULT, "read into a bad buffer: %zd %s", n,
+	      strerror(errno));
+	munmap(bad, sizeof(buf));
+	fcntl(fd, F_SETFL, 0);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	while (now_ns(CLOCK_MONOTONIC) - t0 < 1000000000ull) {
 		n = read(fd, buf, sizeof(buf));
