@@ -2,8 +2,10 @@
 # run-suites.sh [SUITE...] — what `make check` runs: every test suite, each
 # judged on its own, then one line "N passed, N failed" summed over all.
 #
-#   unit       cmocka tests of the ring code and libgwio (userspace/)
+#   unit       cmocka tests of the ring code, libgwio and gwiod (userspace/)
 #   unit-asan  the same under AddressSanitizer and UBSan
+#   gwiod      gwiod against real mosquitto brokers on 127.0.0.1
+#   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
@@ -14,7 +16,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan style sparse vm-ring)
+all=(unit unit-asan gwiod gwiod-asan style sparse vm-ring)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -23,6 +25,9 @@ run_suite() {
 	unit) make -C "$top/userspace" --no-print-directory check ;;
 	unit-asan) make -C "$top/userspace" --no-print-directory \
 		BUILD="$top/userspace/build-asan" SANITIZE=1 check ;;
+	gwiod) "$top/tests/gwiod/run.sh" ;;
+	gwiod-asan) GWIOD_BUILD="$top/userspace/build-asan" GWIOD_MAKEFLAGS=SANITIZE=1 \
+		"$top/tests/gwiod/run.sh" ;;
 	style) "$top/tests/style/checkpatch.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;

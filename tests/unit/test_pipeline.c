@@ -1271,6 +1271,30 @@ static void test_payload_window_exact(void **state)
 		"\"first\":[60000000001,1],\"last\":[119999999999,3]}}");
 }
 
+/* A route's stats: list picks members; start and end always stay. */
+static void test_payload_window_stats_mask(void **state)
+{
+	const struct gwiod_payload_options some = {
+		.window_stats = GWIOD_STAT_MEAN | GWIOD_STAT_LAST,
+	};
+	struct gwiod_event e = {
+		.kind = GWIOD_EVENT_WINDOW, .point = &t1,
+		.window = {
+			.start_ns = 0, .end_ns = 10, .count = 2, .mean = 1.5,
+			.min = 1, .max = 2, .std = 0.5,
+			.first = { 1, 1 }, .last = { 2, 2 },
+		},
+	};
+	char buf[512];
+
+	(void)state;
+	gwiod_payload_encode(&e, &some, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"{\"point\":\"t1\",\"unit\":\"degC\",\"ts\":0,"
+		"\"window\":{\"start\":0,\"end\":10,\"mean\":1.5,"
+		"\"last\":[2,2]}}");
+}
+
 static void test_payload_batch_exact(void **state)
 {
 	const struct gwiod_sample samples[] = {
@@ -1497,6 +1521,7 @@ int main(void)
 		TEST(test_payload_window_exact),
 		TEST(test_payload_batch_exact),
 		TEST(test_payload_ts_offset),
+		TEST(test_payload_window_stats_mask),
 		TEST(test_payload_nonfinite_is_null),
 		TEST(test_payload_escapes_strings),
 		TEST(test_payload_buffer_too_small),

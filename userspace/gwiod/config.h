@@ -116,18 +116,6 @@ enum gwiod_payload_format {
 	GWIOD_FORMAT_JSON = 1,		/* docs/payload.md */
 };
 
-/* Window statistics a route publishes; a mask of these. */
-enum gwiod_stat {
-	GWIOD_STAT_COUNT = 1u << 0,
-	GWIOD_STAT_MEAN = 1u << 1,
-	GWIOD_STAT_MIN = 1u << 2,
-	GWIOD_STAT_MAX = 1u << 3,
-	GWIOD_STAT_STD = 1u << 4,
-	GWIOD_STAT_FIRST = 1u << 5,
-	GWIOD_STAT_LAST = 1u << 6,
-};
-#define GWIOD_STATS_ALL		0x7fu
-
 struct gwiod_config_route {
 	char *topic;			/* the template, unexpanded */
 	uint8_t qos;			/* 0..2, default 1 */

@@ -186,26 +186,41 @@ static void put_key(struct json_writer *w, const char *key)
 	put_char(w, ':');
 }
 
-static void put_window(struct json_writer *w, const struct gwiod_window *win)
+static void put_window(struct json_writer *w, const struct gwiod_window *win,
+		       unsigned int stats)
 {
 	put_text(w, "{\"start\":");
 	put_ts(w, win->start_ns);
 	put_key(w, "end");
 	put_ts(w, win->end_ns);
-	put_key(w, "count");
-	put_u64(w, win->count);
-	put_key(w, "mean");
-	put_double(w, win->mean);
-	put_key(w, "min");
-	put_double(w, win->min);
-	put_key(w, "max");
-	put_double(w, win->max);
-	put_key(w, "std");
-	put_double(w, win->std);
-	put_key(w, "first");
-	put_sample(w, &win->first);
-	put_key(w, "last");
-	put_sample(w, &win->last);
+	if (stats & GWIOD_STAT_COUNT) {
+		put_key(w, "count");
+		put_u64(w, win->count);
+	}
+	if (stats & GWIOD_STAT_MEAN) {
+		put_key(w, "mean");
+		put_double(w, win->mean);
+	}
+	if (stats & GWIOD_STAT_MIN) {
+		put_key(w, "min");
+		put_double(w, win->min);
+	}
+	if (stats & GWIOD_STAT_MAX) {
+		put_key(w, "max");
+		put_double(w, win->max);
+	}
+	if (stats & GWIOD_STAT_STD) {
+		put_key(w, "std");
+		put_double(w, win->std);
+	}
+	if (stats & GWIOD_STAT_FIRST) {
+		put_key(w, "first");
+		put_sample(w, &win->first);
+	}
+	if (stats & GWIOD_STAT_LAST) {
+		put_key(w, "last");
+		put_sample(w, &win->last);
+	}
 	put_char(w, '}');
 }
 
@@ -214,6 +229,7 @@ int gwiod_payload_encode(const struct gwiod_event *event,
 			 char *buf, size_t size)
 {
 	struct json_writer w = { .buf = buf, .size = size };
+	unsigned int stats = GWIOD_STATS_ALL;
 
 	if (!event || !event->point || !event->point->name ||
 	    !event->point->unit || (!buf && size))
@@ -221,8 +237,11 @@ int gwiod_payload_encode(const struct gwiod_event *event,
 	if (event->kind == GWIOD_EVENT_BATCH &&
 	    (!event->batch.samples || event->batch.count == 0))
 		return -EINVAL;
-	if (options)
+	if (options) {
 		w.ts_offset_ns = options->ts_offset_ns;
+		if (options->window_stats)
+			stats = options->window_stats & GWIOD_STATS_ALL;
+	}
 
 	put_text(&w, "{\"point\":");
 	put_string(&w, event->point->name);
@@ -249,7 +268,7 @@ int gwiod_payload_encode(const struct gwiod_event *event,
 	case GWIOD_EVENT_WINDOW:
 		put_ts(&w, event->window.start_ns);
 		put_key(&w, "window");
-		put_window(&w, &event->window);
+		put_window(&w, &event->window, stats);
 		break;
 	default:
 		return -EINVAL;

@@ -258,12 +258,29 @@ double gwiod_stats_std(const struct gwiod_stats *stats);
 
 /* ----------------------------------------------------------- payload */
 
+/* Window statistics a payload carries (a route's stats:); a mask. */
+enum gwiod_stat {
+	GWIOD_STAT_COUNT = 1u << 0,
+	GWIOD_STAT_MEAN = 1u << 1,
+	GWIOD_STAT_MIN = 1u << 2,
+	GWIOD_STAT_MAX = 1u << 3,
+	GWIOD_STAT_STD = 1u << 4,
+	GWIOD_STAT_FIRST = 1u << 5,
+	GWIOD_STAT_LAST = 1u << 6,
+};
+#define GWIOD_STATS_ALL		0x7fu
+
 struct gwiod_payload_options {
 	/*
 	 * Added to every timestamp written, e.g. realtime - monotonic to
 	 * publish epoch time; the event itself keeps the source clock.
 	 */
 	int64_t ts_offset_ns;
+	/*
+	 * Window members to write besides start and end; 0 means all, so
+	 * that zeroed options give the complete payload.
+	 */
+	unsigned int window_stats;
 };
 
 /*

@@ -1,0 +1,394 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# gwiod against real mosquitto brokers on 127.0.0.1: a userspace ring
+# (gwio-simring) -> gwiod -> mosquitto -> mosquitto_sub, checked message
+# by message (payloads.py).  One line "PASS name" / "FAIL name" per case,
+# then "gwiod: N passed, N failed".
+#
+#   tests/gwiod/run.sh [CASE...]     all cases, or the named ones
+#
+# GWIOD_BUILD=dir picks the userspace build (default: make print-build),
+# GWIOD_MAKEFLAGS adds make variables to it (SANITIZE=1).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../mqtt/lib.sh
+. "$top/tests/mqtt/lib.sh"
+
+build=${GWIOD_BUILD:-$(make -s -C "$top/userspace" --no-print-directory print-build)}
+# shellcheck disable=SC2086
+make -s -C "$top/userspace" --no-print-directory BUILD="$build" \
+	${GWIOD_MAKEFLAGS:-} gwiod tools >/dev/null || exit 1
+GWIOD=$build/gwiod/gwiod
+SIMRING=$build/gwio-simring
+PAYLOADS=$here/payloads.py
+
+mqtt_init || exit 1
+_pids=()
+cleanup() {
+	local p
+	for p in "${_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	mqtt_cleanup
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------ helpers
+
+# start_ring NAME ARGS...: gwio-simring in the background; RING_<NAME> is
+# the path gwiod opens.
+start_ring() {
+	local name=$1 out=$MQTT_TMPDIR/ring-$1.path i
+	shift
+	"$SIMRING" "$@" >"$out" 2>"$MQTT_TMPDIR/ring-$name.err" &
+	_pids+=($!)
+	printf -v "RING_PID_$name" '%s' $!
+	disown $!	# killed at cleanup without a job notice
+	for ((i = 0; i < 200; i++)); do
+		if [[ -s $out ]]; then
+			printf -v "RING_$name" '%s' "$(head -n1 "$out")"
+			return 0
+		fi
+		sleep 0.01
+	done
+	echo "gwio-simring did not start: $(cat "$MQTT_TMPDIR/ring-$name.err")"
+	return 1
+}
+
+# config FILE BROKER RING [broker lines] : a two-point config whose routes
+# come on stdin (appended after "routes:").  Channel 0 is point "a",
+# channel 1 point "b".
+config() {
+	local file=$1 broker=$2 ring=$3 extra=${4:-}
+	local n port
+	n=$(_mqtt_broker_n "$broker") || return 1
+	port=$(_mqtt_get "MQTT_${n}_PORT")
+	{
+		cat <<-EOF
+		site: t
+		broker:
+		  host: 127.0.0.1
+		  port: $port
+		  keepalive: 5
+		  health_interval: 1s
+		EOF
+		[[ -n $extra ]] && printf '%s\n' "$extra"
+		cat <<-EOF
+		sources:
+		  - name: ring0
+		    type: gwio
+		    device: $ring
+		points:
+		  - name: a
+		    channel: 0
+		  - name: b
+		    channel: 1
+		routes:
+		EOF
+		cat
+	} >"$file"
+}
+
+# start_gwiod NAME CONFIG: run gwiod, log in GWIOD_LOG_<NAME>; waits until
+# it has started (not until it is connected).
+start_gwiod() {
+	local name=$1 conf=$2 log=$MQTT_TMPDIR/gwiod-$1.log i
+	"$GWIOD" -c "$conf" -v 2>"$log" &
+	_pids+=($!)
+	printf -v "GWIOD_PID_$name" '%s' $!
+	printf -v "GWIOD_LOG_$name" '%s' "$log"
+	for ((i = 0; i < 500; i++)); do
+		grep -q "notice: started" "$log" && return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "gwiod did not start:"
+	cat "$log"
+	return 1
+}
+
+# wait_log FILE REGEX TIMEOUT_S
+wait_log() {
+	mqtt_wait_match "$1" "$2" "$3"
+}
+
+# stop_gwiod NAME [RC]: SIGTERM, wait, expect exit status RC (default 0;
+# 1 is what gwiod says when messages were never acknowledged)
+stop_gwiod() {
+	local pid_var=GWIOD_PID_$1 want=${2:-0} pid rc i
+	pid=${!pid_var}
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 1000; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	wait "$pid"
+	rc=$?
+	if ((rc != want)); then
+		echo "gwiod exited $rc, expected $want"
+		local log_var=GWIOD_LOG_$1
+		tail -n 20 "${!log_var}"
+		return 1
+	fi
+}
+
+# ------------------------------------------------------------ cases
+
+case_check_config() {
+	local out rc f
+	out=$("$GWIOD" --check-config "$top/docs/gwiod.example.yaml" 2>&1) ||
+		{ echo "$out"; return 1; }
+	[[ $out == *": OK: "* ]] || { echo "$out"; return 1; }
+	for f in "$top"/tests/unit/configs/bad-*.yaml; do
+		out=$("$GWIOD" --check-config "$f" 2>&1)
+		rc=$?
+		if ((rc != 1)) || [[ $out != "$f:"* ]]; then
+			echo "$f: exit $rc, output: $out"
+			return 1
+		fi
+	done
+	# not in check mode either: a bad file never starts the daemon
+	out=$("$GWIOD" -c "$top/tests/unit/configs/bad-missing-host.yaml" 2>&1)
+	rc=$?
+	((rc == 1)) || { echo "daemon with a bad config exited $rc: $out"; return 1; }
+	out=$("$GWIOD" -c "$MQTT_TMPDIR/does-not-exist.yaml" 2>&1)
+	rc=$?
+	((rc == 1)) && [[ $out == *"does-not-exist.yaml"* ]] ||
+		{ echo "missing file: exit $rc: $out"; return 1; }
+}
+
+# Counter samples in, every one of them out: raw batches and windows.
+case_end_to_end() {
+	local n=3000
+	mqtt_broker_start e2e plain || return 1
+	mqtt_sub_start e2e e2e 't/#' -q 1 || return 1
+	start_ring e2e -c 2 -r 2000 -n $((2 * n)) || return 1
+	config "$MQTT_TMPDIR/e2e.yaml" e2e "$RING_e2e" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}/w"
+	    mode: window
+	    window: 100ms
+	  - points: [b]
+	    topic: "{site}/{source}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 64, max_span: 50ms }
+	EOF
+	start_gwiod e2e "$MQTT_TMPDIR/e2e.yaml" || return 1
+	wait_log "$GWIOD_LOG_e2e" "connected to 127.0.0.1" 10 || return 1
+	sleep 2		# 1.5 s of samples
+	stop_gwiod e2e || return 1
+	mqtt_wait_match "$MQTT_SUB_E2E_OUT" '^t/gwiod/status offline$' 5 || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_E2E_OUT" t/ring0/b/raw $n &&
+	python3 "$PAYLOADS" windows "$MQTT_SUB_E2E_OUT" t/a/w $n &&
+	python3 "$PAYLOADS" keys "$MQTT_SUB_E2E_OUT" t/gwiod/status/health \
+		uptime_s broker published queued points sources
+}
+
+# Retained "online" on connect; the broker's will says "offline" when
+# gwiod dies without a word.
+case_birth_and_will() {
+	mqtt_broker_start lwt plain || return 1
+	start_ring lwt -c 2 -r 100 || return 1
+	config "$MQTT_TMPDIR/lwt.yaml" lwt "$RING_lwt" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}"
+	    mode: downsample
+	    window: 1s
+	EOF
+	start_gwiod lwt "$MQTT_TMPDIR/lwt.yaml" || return 1
+	wait_log "$GWIOD_LOG_lwt" "connected to" 10 || return 1
+	local got
+	got=$(mqtt_read lwt t/gwiod/status 5) || return 1
+	[[ $got == "t/gwiod/status online" ]] || { echo "birth: $got"; return 1; }
+	mqtt_sub_start lwt lwt t/gwiod/status || return 1
+	kill -KILL "$GWIOD_PID_lwt"
+	mqtt_wait_match "$MQTT_SUB_LWT_OUT" '^t/gwiod/status offline$' 5 || return 1
+	got=$(mqtt_read lwt t/gwiod/status 5) || return 1
+	[[ $got == "t/gwiod/status offline" ]] || { echo "retained: $got"; return 1; }
+}
+
+# QoS 1 through a broker restart: nothing lost (duplicates allowed).
+case_broker_restart() {
+	local n=6000
+	mqtt_broker_start rs plain persist || return 1
+	mqtt_sub_start rs rs 't/b/raw' -c -q 1 || return 1
+	start_ring rs -c 2 -r 2000 -n $((2 * n)) || return 1
+	config "$MQTT_TMPDIR/rs.yaml" rs "$RING_rs" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	    qos: 1
+	EOF
+	start_gwiod rs "$MQTT_TMPDIR/rs.yaml" || return 1
+	wait_log "$GWIOD_LOG_rs" "connected to" 10 || return 1
+	sleep 1
+	mqtt_broker_stop rs || return 1
+	sleep 1.5	# gwiod queues meanwhile
+	mqtt_broker_start_again rs || return 1
+	wait_log "$GWIOD_LOG_rs" "lost the connection" 1 || return 1
+	sleep 2.5
+	stop_gwiod rs || return 1
+	local connects
+	connects=$(grep -c "mqtt: connected to" "$GWIOD_LOG_rs")
+	((connects >= 2)) || { echo "reconnected $connects times"; return 1; }
+	mqtt_wait_lines "$MQTT_SUB_RS_OUT" $((n / 50)) 10 || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_RS_OUT" t/b/raw $n
+}
+
+# No broker at start: gwiod retries with backoff and gets there.
+case_broker_late() {
+	local port
+	mqtt_broker_start late plain || return 1
+	mqtt_broker_stop late || return 1
+	start_ring late -c 2 -r 100 || return 1
+	config "$MQTT_TMPDIR/late.yaml" late "$RING_late" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}"
+	    mode: raw
+	    batch: { max_samples: 10, max_span: 1s }
+	EOF
+	start_gwiod late "$MQTT_TMPDIR/late.yaml" || return 1
+	wait_log "$GWIOD_LOG_late" "next connection attempt" 5 || return 1
+	mqtt_broker_start_again late || return 1
+	wait_log "$GWIOD_LOG_late" "connected to" 10 || return 1
+	port=$MQTT_LATE_PORT
+	mqtt_read late t/a 5 >/dev/null || return 1
+	stop_gwiod late
+	: "$port"
+}
+
+tls_case() {
+	local name=$1 mode=$2 tls=$3 expect=$4
+	local n
+	mqtt_broker_start "$name" "$mode" || return 1
+	start_ring "$name" -c 2 -r 100 || return 1
+	config "$MQTT_TMPDIR/$name.yaml" "$name" "$(eval echo "\$RING_$name")" \
+		"$tls" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}"
+	    mode: downsample
+	    window: 100ms
+	EOF
+	start_gwiod "$name" "$MQTT_TMPDIR/$name.yaml" || return 1
+	local log_var=GWIOD_LOG_$name
+	if [[ $expect == ok ]]; then
+		wait_log "${!log_var}" "connected to" 10 || return 1
+		n=$(mqtt_read "$name" t/a 5) || return 1
+		[[ $n == "t/a {"* ]] || { echo "got: $n"; return 1; }
+	else
+		wait_log "${!log_var}" "$expect" 10 || return 1
+		if grep -q "connected to" "${!log_var}"; then
+			echo "connected although it should not have"
+			return 1
+		fi
+		stop_gwiod "$name" 1 || return 1
+		grep -q "messages not acknowledged at exit" "${!log_var}" ||
+			{ echo "no word on the lost messages"; return 1; }
+		return 0
+	fi
+	stop_gwiod "$name"
+}
+
+case_tls() {
+	tls_case tls tls "  tls:
+    ca: $MQTT_TMPDIR/certs/ca.crt" ok
+}
+
+case_mtls() {
+	tls_case mtls mtls "  tls:
+    ca: $MQTT_TMPDIR/certs/ca.crt
+    cert: $MQTT_TMPDIR/certs/client.crt
+    key: $MQTT_TMPDIR/certs/client.key" ok
+}
+
+# The broker wants a client certificate and gets none, or a rogue one.
+case_mtls_refused() {
+	mqtt_certs "$MQTT_TMPDIR/certs" >/dev/null || return 1
+	tls_case mtlsnone mtls "  tls:
+    ca: $MQTT_TMPDIR/certs/ca.crt" "next connection attempt" || return 1
+	tls_case mtlsrogue mtls "  tls:
+    ca: $MQTT_TMPDIR/certs/ca.crt
+    cert: $MQTT_TMPDIR/certs/rogue-client.crt
+    key: $MQTT_TMPDIR/certs/rogue-client.key" "next connection attempt"
+}
+
+# A broker certificate from another CA is not trusted.
+case_tls_wrong_ca() {
+	mqtt_certs "$MQTT_TMPDIR/certs" >/dev/null || return 1
+	tls_case tlswrong tls "  tls:
+    ca: $MQTT_TMPDIR/certs/rogue-ca.crt" "next connection attempt"
+}
+
+case_mqtt5() {
+	tls_case v5 plain "  protocol: 5" ok || return 1
+	mqtt_wait_log v5 'as gwiod-t \(p5' 5
+}
+
+# SIGHUP: a new route appears, the old one loses nothing; a broken file
+# is refused and the running setup carries on.
+case_reload() {
+	local n=6000 conf=$MQTT_TMPDIR/hup.yaml
+	mqtt_broker_start hup plain || return 1
+	mqtt_sub_start hup hup 't/#' -q 1 || return 1
+	start_ring hup -c 2 -r 2000 -n $((2 * n)) || return 1
+	config "$conf" hup "$RING_hup" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	EOF
+	start_gwiod hup "$conf" || return 1
+	wait_log "$GWIOD_LOG_hup" "connected to" 10 || return 1
+	sleep 0.7
+	echo "routes: [ this is not valid" >"$conf.bad"
+	cp "$conf" "$conf.good"
+	cp "$conf.bad" "$conf"
+	kill -HUP "$GWIOD_PID_hup"
+	wait_log "$GWIOD_LOG_hup" "hup.yaml:[0-9]+:[0-9]+: .*keeping the running configuration" 5 || return 1
+	cp "$conf.good" "$conf"
+	cat >>"$conf" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}/w"
+	    mode: window
+	    window: 200ms
+	EOF
+	sleep 0.5
+	kill -HUP "$GWIOD_PID_hup"
+	wait_log "$GWIOD_LOG_hup" "reloaded .*2 routes" 5 || return 1
+	sleep 2.5
+	stop_gwiod hup || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_HUP_OUT" t/b/raw $n || return 1
+	grep -q '^t/a/w ' "$MQTT_SUB_HUP_OUT" ||
+		{ echo "the new route published nothing"; return 1; }
+}
+
+# ------------------------------------------------------------ main
+
+cases=(check_config end_to_end birth_and_will broker_restart broker_late
+       tls mtls mtls_refused tls_wrong_ca mqtt5 reload)
+(($#)) && cases=("$@")
+passed=0 failed=0
+for c in "${cases[@]}"; do
+	# Each case in a subshell that stops what it started, whatever
+	# happens; the temp dir stays the main shell's.
+	(
+		_MQTT_TMPDIR_OURS=
+		_pids=()
+		trap cleanup EXIT
+		"case_$c"
+	) >"$MQTT_TMPDIR/case-$c.log" 2>&1
+	rc=$?
+	if ((rc == 0)); then
+		echo "PASS $c"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $c"
+		sed 's/^/    /' "$MQTT_TMPDIR/case-$c.log" | tail -n 40
+		failed=$((failed + 1))
+	fi
+done
+echo "gwiod: $passed passed, $failed failed"
+((failed == 0))
