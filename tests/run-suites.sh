@@ -4,6 +4,7 @@
 #
 #   unit       cmocka tests of the ring code, libgwio and gwiod (userspace/)
 #   unit-asan  the same under AddressSanitizer and UBSan
+#   mqtt-lib   the MQTT test library itself (brokers, TLS, persistence)
 #   gwiod      gwiod against real mosquitto brokers on 127.0.0.1
 #   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
@@ -16,7 +17,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan gwiod gwiod-asan style sparse vm-ring)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style sparse vm-ring)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -25,6 +26,7 @@ run_suite() {
 	unit) make -C "$top/userspace" --no-print-directory check ;;
 	unit-asan) make -C "$top/userspace" --no-print-directory \
 		BUILD="$top/userspace/build-asan" SANITIZE=1 check ;;
+	mqtt-lib) "$top/tests/mqtt/selftest.sh" ;;
 	gwiod) "$top/tests/gwiod/run.sh" ;;
 	gwiod-asan) GWIOD_BUILD="$top/userspace/build-asan" GWIOD_MAKEFLAGS=SANITIZE=1 \
 		"$top/tests/gwiod/run.sh" ;;

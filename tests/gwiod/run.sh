@@ -365,10 +365,42 @@ case_reload() {
 		{ echo "the new route published nothing"; return 1; }
 }
 
+# A burst of more messages than the broker queue holds: backpressure
+# leaves samples in the ring instead of refusing messages; nothing is
+# lost.  Also: --exit-idle ends gwiod by itself, cleanly.
+case_backpressure() {
+	local n=40000
+	MQTT_BROKER_CONF_EXTRA="max_queued_messages 0" \
+		mqtt_broker_start bp plain || return 1
+	mqtt_sub_start bp bp 't/b/raw' -q 1 || return 1
+	start_ring bp -c 2 -r 0 -n $((2 * n)) -s 131072 || return 1
+	sleep 0.5	# all in the ring before gwiod starts: one big burst
+	config "$MQTT_TMPDIR/bp.yaml" bp "$RING_bp" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 1, max_span: 1s }
+	    qos: 1
+	EOF
+	"$GWIOD" -c "$MQTT_TMPDIR/bp.yaml" -v --exit-idle 1s \
+		2>"$MQTT_TMPDIR/gwiod-bp.log" || {
+		echo "gwiod exited $?"
+		tail -n 20 "$MQTT_TMPDIR/gwiod-bp.log"
+		return 1
+	}
+	grep -q "pausing reading the sources" "$MQTT_TMPDIR/gwiod-bp.log" ||
+		{ echo "backpressure never engaged"; return 1; }
+	grep "summary:" "$MQTT_TMPDIR/gwiod-bp.log"
+	grep -q "summary: $((2 * n)) samples read, .* 0 refused, 0 lost" \
+		"$MQTT_TMPDIR/gwiod-bp.log" || return 1
+	mqtt_wait_lines "$MQTT_SUB_BP_OUT" $n 20 || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_BP_OUT" t/b/raw $n
+}
+
 # ------------------------------------------------------------ main
 
 cases=(check_config end_to_end birth_and_will broker_restart broker_late
-       tls mtls mtls_refused tls_wrong_ca mqtt5 reload)
+       backpressure tls mtls mtls_refused tls_wrong_ca mqtt5 reload)
 (($#)) && cases=("$@")
 passed=0 failed=0
 for c in "${cases[@]}"; do

@@ -7,7 +7,7 @@
 #
 #	. "$(dirname "$0")/../mqtt/lib.sh"
 #	mqtt_init                          # temp dir + EXIT trap
-#	mqtt_broker_start b tls persist    # exports MQTT_B_PORT, MQTT_B_PID, ...
+#	mqtt_broker_start b tls persist    # sets MQTT_B_PORT, MQTT_B_PID, ...
 #	mqtt_sub_start s b 'gwio/#' -c -q 1
 #	mqtt_pub b -t gwio/x -m hello
 #	mqtt_wait_lines "$MQTT_SUB_S_OUT" 1 5
@@ -22,7 +22,10 @@
 # $MQTT_TMPDIR, a fresh mktemp -d under ${TMPDIR:-/tmp}.
 #
 # Names (brokers, subscribers) are [A-Za-z][A-Za-z0-9_]*; the variables a
-# function exports use the name upper-cased: broker "b1" -> MQTT_B1_PORT.
+# function sets use the name upper-cased: broker "b1" -> MQTT_B1_PORT.
+# They are shell globals, not exported (a nested test script sourcing this
+# library must not mistake its parent's brokers for its own): export what
+# a child process needs yourself.
 # Call the functions from the test's main shell, not from $(...) or a
 # pipeline: they keep state in shell variables and poll their children.
 # Functions return non-zero with a message on stderr ("mqtt: ...") on failure.
@@ -37,8 +40,9 @@
 #	MQTT_BROKER_LOG_TYPES     log_type values for the next broker, "all" by
 #	                          default (every packet: slow under load, use
 #	                          e.g. "error warning" for benchmarks);
-#	                          "notice subscribe" are always added, for
-#	                          mqtt_sub_start and mqtt_wait_client
+#	                          "information notice subscribe" are always
+#	                          added (broker start, mqtt_sub_start and
+#	                          mqtt_wait_client watch them)
 #	MQTT_START_TIMEOUT        seconds to wait for a broker/subscriber (10)
 #	MOSQUITTO                 broker binary (mosquitto in PATH, else
 #	                          /usr/sbin/mosquitto)
@@ -57,8 +61,8 @@
 _MQTT_LIB_LOADED=1
 
 MQTT_HOST=127.0.0.1
-MQTT_TMPDIR=${MQTT_TMPDIR:-}
-MQTT_CERTS=${MQTT_CERTS:-}
+MQTT_TMPDIR=
+MQTT_CERTS=
 _MQTT_PIDS=()          # "pid:comm" of every process started here
 _MQTT_PORTS_USED=" "   # ports handed out by mqtt_free_port in this shell
 declare -gA _MQTT_SUB_SPEC=() # subscriber NAME -> its arguments, %q-quoted
@@ -126,7 +130,6 @@ mqtt_init() {
 	# what /proc/PID/stat calls the broker (comm: basename, 15 chars)
 	_MQTT_BROKER_COMM=$(basename "$MOSQUITTO")
 	_MQTT_BROKER_COMM=${_MQTT_BROKER_COMM:0:15}
-	export MQTT_TMPDIR MQTT_HOST MOSQUITTO
 	trap 'mqtt_cleanup' EXIT
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
@@ -232,7 +235,7 @@ _mqtt_port_in_use() {
 # Use as: port=$(mqtt_free_port) (e.g. for a port nothing listens on).
 mqtt_free_port() {
 	local lo hi p i
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+	read -r lo hi 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || lo=32768
 	hi=$((lo - 1))
 	lo=10000
 	((hi > lo + 1000)) || hi=$((lo + 20000))
@@ -260,7 +263,6 @@ mqtt_certs() {
 	local d=${1:?mqtt_certs DIR} log
 	if [[ -s $d/ca.crt && -s $d/rogue-client.key ]]; then
 		MQTT_CERTS=$d
-		export MQTT_CERTS
 		return 0
 	fi
 	mkdir -p "$d" || return 1
@@ -308,7 +310,6 @@ mqtt_certs() {
 		return 1
 	fi
 	MQTT_CERTS=$d
-	export MQTT_CERTS
 }
 
 # ---------------------------------------------------------------- brokers
@@ -321,7 +322,7 @@ mqtt_certs() {
 #   mtls    tls + require_certificate: clients need a cert from ca.crt
 #   persist persistence in MQTT_<NAME>_DIR/db/ (saved on SIGTERM; add
 #           MQTT_BROKER_CONF_EXTRA="autosave_interval 1" to survive SIGKILL)
-# Exports, for NAME upper-cased as N:
+# Sets, for NAME upper-cased as N:
 #   MQTT_<N>_PORT  MQTT_<N>_PID  MQTT_<N>_MODE (plain|tls|mtls)
 #   MQTT_<N>_DIR   (its files)  MQTT_<N>_CONF
 #   MQTT_<N>_LOG   its log (log_type all unless MQTT_BROKER_LOG_TYPES)
@@ -355,14 +356,12 @@ mqtt_broker_start() {
 	printf -v "MQTT_${n}_CONF" '%s' "$conf"
 	printf -v "MQTT_${n}_LOG" '%s' "$dir/mosquitto.log"
 	printf -v "MQTT_${n}_MODE" '%s' "$mode"
-	export "MQTT_${n}_DIR" "MQTT_${n}_CONF" "MQTT_${n}_LOG" "MQTT_${n}_MODE"
 
 	for ((try = 1; try <= 5; try++)); do
 		port=$(mqtt_free_port) || return 1
 		_MQTT_PORTS_USED+="$port "
 		_mqtt_broker_conf "$conf" "$dir" "$port" "$mode" "$persist" || return 1
 		printf -v "MQTT_${n}_PORT" '%s' "$port"
-		export "MQTT_${n}_PORT"
 		_mqtt_broker_launch "$name" "$n" quiet && return 0
 		[[ $? == 2 ]] || break # 2: port taken, try another one
 	done
@@ -382,7 +381,7 @@ _mqtt_broker_conf() {
 		echo "allow_anonymous true"
 		echo "log_dest file $d/mosquitto.log"
 		local t
-		for t in ${MQTT_BROKER_LOG_TYPES:-all} notice subscribe; do
+		for t in ${MQTT_BROKER_LOG_TYPES:-all} information notice subscribe; do
 			echo "log_type $t"
 		done
 		echo "log_timestamp_format %Y-%m-%dT%H:%M:%S"
@@ -426,7 +425,6 @@ _mqtt_broker_launch() {
 	pid=$!
 	_mqtt_track "$pid" "$_MQTT_BROKER_COMM"
 	printf -v "MQTT_${n}_PID" '%s' "$pid"
-	export "MQTT_${n}_PID"
 	deadline=$(_mqtt_deadline "$(_mqtt_timeout_s)")
 	while (($(_mqtt_now_ms) < deadline)); do
 		if ! _mqtt_alive "$pid" "$_MQTT_BROKER_COMM"; then
@@ -435,7 +433,7 @@ _mqtt_broker_launch() {
 			if _mqtt_grep_from "$log" $((mark + 1)) -F 'Address already in use'; then
 				return 2
 			fi
-			[[ $3 == quiet ]] || _mqtt_broker_fail "$name" "$n"
+			[[ ${3:-} == quiet ]] || _mqtt_broker_fail "$name" "$n"
 			return 1
 		fi
 		if _mqtt_grep_from "$log" $((mark + 1)) -E 'mosquitto version .* running$'; then
@@ -446,7 +444,7 @@ _mqtt_broker_launch() {
 	_mqtt_err "broker $name did not come up in $(_mqtt_timeout_s) s"
 	_mqtt_terminate "$pid" "$_MQTT_BROKER_COMM" KILL 1
 	printf -v "MQTT_${n}_PID" '%s' ""
-	[[ $3 == quiet ]] || _mqtt_broker_fail "$name" "$n"
+	[[ ${3:-} == quiet ]] || _mqtt_broker_fail "$name" "$n"
 	return 1
 }
 
@@ -498,7 +496,7 @@ mqtt_broker_stop() {
 }
 
 # mqtt_broker_kill NAME: SIGKILL, a crash: nothing saved since the last
-# autosave, clients see the TCP connection reset.
+# autosave; clients see the connection drop (with TLS: no close_notify).
 mqtt_broker_kill() {
 	local n pid
 	n=$(_mqtt_broker_n "${1:?mqtt_broker_kill NAME}") || return 1
@@ -524,8 +522,8 @@ mqtt_broker_start_again() {
 	# socket, which SO_REUSEADDR ignores, or a real listener)
 	deadline=$(_mqtt_deadline 3)
 	while :; do
-		_mqtt_broker_launch "$1" "$n" quiet
-		rc=$?
+		rc=0
+		_mqtt_broker_launch "$1" "$n" quiet || rc=$?
 		((rc == 2 && $(_mqtt_now_ms) < deadline)) || break
 		sleep 0.2
 	done
@@ -639,12 +637,14 @@ mqtt_clear_retained() {
 # mqtt_sub_start NAME BROKER TOPIC [mosquitto_sub args...]
 # Start mosquitto_sub in the background, one line "topic payload" per
 # message (-v, flushed each line) into MQTT_SUB_<N>_OUT, and wait until the
-# broker has sent its SUBACK. The client id is fixed, "gwio-sub-NAME" (or
-# your -i ID), so with "-c -q 1" (clean session off, QoS 1) a stopped and
+# broker has registered the subscription (its "subscribe" log line). The
+# client id is fixed, "gwio-sub-NAME" (or your -i ID), so with "-c -q 1" (clean session off, QoS 1) a stopped and
 # restarted subscriber, or one reconnecting after a broker restart, gets
 # the messages queued for it meanwhile. mtls: uses the test client cert.
-# More topics: add "-t TOPIC2" to the args.
-# Exports MQTT_SUB_<N>_PID, _OUT, _ERR (stderr), _ID, _BROKER.
+# More topics: add "-t TOPIC2" to the args. Every (re)start gets the
+# retained messages of its topics again (MQTT sends them on SUBSCRIBE);
+# mosquitto_sub -R leaves them out.
+# Sets MQTT_SUB_<N>_PID, _OUT, _ERR (stderr), _ID, _BROKER.
 mqtt_sub_start() {
 	local name=${1:?mqtt_sub_start NAME BROKER TOPIC [args...]} broker=${2:?} topic=${3:?}
 	local n bn id idre out err pid mark log deadline i prev
@@ -664,12 +664,13 @@ mqtt_sub_start() {
 		[[ $prev == -i || $prev == --id ]] && id=$i
 		prev=$i
 	done
+	[[ $id == "gwio-sub-$name" ]] && a+=(-i "$id")
 	out=$MQTT_TMPDIR/sub-$name.out
 	err=$MQTT_TMPDIR/sub-$name.err
 	log=$(_mqtt_get "MQTT_${bn}_LOG")
 	mark=$(wc -l 2>/dev/null <"$log" || echo 0)
 	# appended: a restarted subscriber keeps its earlier lines
-	mosquitto_sub "${a[@]}" -i "$id" -v -t "$topic" "$@" </dev/null >>"$out" 2>>"$err" &
+	mosquitto_sub "${a[@]}" -v -t "$topic" "$@" </dev/null >>"$out" 2>>"$err" &
 	pid=$!
 	_mqtt_track "$pid" mosquitto_sub
 	printf -v "MQTT_SUB_${n}_PID" '%s' "$pid"
@@ -677,8 +678,6 @@ mqtt_sub_start() {
 	printf -v "MQTT_SUB_${n}_ERR" '%s' "$err"
 	printf -v "MQTT_SUB_${n}_ID" '%s' "$id"
 	printf -v "MQTT_SUB_${n}_BROKER" '%s' "$broker"
-	export "MQTT_SUB_${n}_PID" "MQTT_SUB_${n}_OUT" "MQTT_SUB_${n}_ERR" \
-		"MQTT_SUB_${n}_ID" "MQTT_SUB_${n}_BROKER"
 	_MQTT_SUB_SPEC[$name]=$(printf '%q ' "$broker" "$topic" "$@")
 	idre=$(_mqtt_ere_escape "$id")
 	touch "$out"
@@ -701,6 +700,7 @@ mqtt_sub_start() {
 		tail -n +"$((mark + 1))" "$log" | tail -n 20
 	} | sed 's/^/    /' >&2
 	_mqtt_terminate "$pid" mosquitto_sub KILL 1
+	printf -v "MQTT_SUB_${n}_PID" '%s' ""
 	return 1
 }
 

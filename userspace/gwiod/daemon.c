@@ -33,8 +33,12 @@
  * end may still be on their way into the ring.
  */
 #define CLOSE_GRACE_NS	(50 * 1000000ull)
-/* Samples moved per drain call before the loop looks at the broker. */
-#define DRAIN_BUDGET	(1u << 20)
+/*
+ * Samples moved into the pipeline between looks at the broker's backlog,
+ * and at most per drain before the loop serves the broker socket.
+ */
+#define DRAIN_CHUNK	4096
+#define DRAIN_BUDGET	(256u * 1024)
 
 /* epoll tags: the low 32 bits carry a source index */
 enum {
@@ -70,6 +74,10 @@ struct daemon {
 	uint64_t reloads;
 	uint64_t reload_failures;
 	uint64_t source_errors;
+	uint64_t pauses;		/* times backpressure paused the sources */
+	uint64_t exit_idle_ms;		/* 0, or stop after this long idle */
+	uint64_t last_sample_ms;
+	bool paused;
 	bool stopping;
 };
 
@@ -341,14 +349,35 @@ static void follow_clock_steps(struct daemon *d)
 	d->run.pipeline = fresh;
 }
 
+/*
+ * Backpressure: while the broker connection holds half its queue limit,
+ * samples stay in the rings (which were sized for this) instead of
+ * becoming messages that would be refused.
+ */
+static bool congested(struct daemon *d)
+{
+	return gwiod_mqtt_congested(d->run.mqtt);
+}
+
 static void drain_source(struct daemon *d, size_t index)
 {
 	struct gwiod_source *src = d->run.sources[index];
+	size_t moved = 0;
+	long n;
 
-	if (src->ops->drain(src, d->run.pipeline, DRAIN_BUDGET) < 0) {
-		d->source_errors++;
-		log_error("source %s: %s", src->name, strerror(errno));
+	while (moved < DRAIN_BUDGET && !congested(d)) {
+		n = src->ops->drain(src, d->run.pipeline, DRAIN_CHUNK);
+		if (n < 0) {
+			d->source_errors++;
+			log_error("source %s: %s", src->name, strerror(errno));
+			return;
+		}
+		moved += (size_t)n;
+		if (n < DRAIN_CHUNK)
+			break;
 	}
+	if (moved)
+		d->last_sample_ms = monotonic_ms();
 }
 
 static void drain_all(struct daemon *d)
@@ -428,6 +457,29 @@ static int watch_sources(struct daemon *d, const struct setup *old)
 	return 0;
 }
 
+/* Level-triggered ring fds would spin while we do not read them. */
+static void follow_backpressure(struct daemon *d)
+{
+	bool pause = congested(d);
+	size_t i;
+
+	if (pause == d->paused)
+		return;
+	d->paused = pause;
+	d->pauses += pause;
+	for (i = 0; i < d->run.source_count; i++) {
+		int fd = d->run.sources[i]->fd;
+
+		if (fd >= 0)
+			epoll_set(d, EPOLL_CTL_MOD, fd, pause ? 0 : EPOLLIN,
+				  TAG(TAG_SOURCE, i));
+	}
+	log_debug("broker backlog %s: %s reading the sources",
+		  pause ? "high" : "down", pause ? "pausing" : "resuming");
+	if (!pause)
+		drain_all(d);
+}
+
 static int arm_tick(struct daemon *d)
 {
 	long ms = d->run.tick_driven ? TICK_FAST_MS : TICK_SLOW_MS;
@@ -464,7 +516,9 @@ static void publish_health(struct daemon *d, uint64_t now_ms)
 	len = snprintf(buf, sizeof(buf),
 		       "{\"uptime_s\":%" PRIu64 ",\"broker\":\"%s\""
 		       ",\"published\":%" PRIu64 ",\"acked\":%" PRIu64
-		       ",\"queued\":%" PRIu64 ",\"refused\":%" PRIu64
+		       ",\"queued\":%" PRIu64 ",\"unsent\":%" PRIu64
+		       ",\"refused\":%" PRIu64 ",\"lost_unsent\":%" PRIu64
+		       ",\"backpressure_pauses\":%" PRIu64
 		       ",\"connects\":%" PRIu64 ",\"disconnects\":%" PRIu64
 		       ",\"reloads\":%" PRIu64 ",\"reload_failures\":%" PRIu64
 		       ",\"points\":{\"samples\":%" PRIu64
@@ -474,8 +528,9 @@ static void publish_health(struct daemon *d, uint64_t now_ms)
 		       ",\"sources\":{",
 		       (now_ms - d->started_ms) / 1000,
 		       gwiod_mqtt_state_name(gwiod_mqtt_state(d->run.mqtt)),
-		       ms.published, ms.acked, ms.queued,
+		       ms.published, ms.acked, ms.queued, ms.unsent,
 		       ms.refused_full + ms.refused_offline + ms.failed,
+		       ms.lost_unsent, d->pauses,
 		       ms.connects, ms.disconnects, d->reloads,
 		       d->reload_failures, sum.samples,
 		       gwiod_pipeline_unmapped(d->run.pipeline), sum.filtered,
@@ -515,6 +570,13 @@ static void on_tick(struct daemon *d)
 	gwiod_pipeline_flush(d->run.pipeline,
 			     clock_ns(CLOCK_REALTIME) - CLOSE_GRACE_NS);
 	gwiod_mqtt_tick(d->run.mqtt, now_ms);
+	/* held back by the broker is not idle */
+	if (d->exit_idle_ms && !congested(d) && now_ms > d->last_sample_ms &&
+	    now_ms - d->last_sample_ms >= d->exit_idle_ms) {
+		log_notice("no samples for %llu ms: exiting",
+			   (unsigned long long)d->exit_idle_ms);
+		d->stopping = true;
+	}
 	if (now_ms >= d->next_health_ms) {
 		publish_health(d, now_ms);
 		d->next_health_ms = now_ms +
@@ -565,6 +627,7 @@ static void reload(struct daemon *d)
 	}
 	if (watch_sources(d, &old) < 0)
 		d->stopping = true;
+	d->paused = false;	/* the fds are watched again: look anew */
 	setup_destroy(&old);
 	arm_tick(d);
 	d->reloads++;
@@ -655,7 +718,32 @@ static void close_loop(struct daemon *d)
 		close(d->sigfd);
 }
 
-int gwiod_daemon_run(const char *path, struct gwiod_config *config)
+/* What an operator (or a benchmark) wants to know at the end. */
+static void log_summary(struct daemon *d)
+{
+	struct gwiod_mqtt_stats ms;
+	uint64_t samples = 0;
+	double span = 0;
+	size_t i;
+
+	for (i = 0; i < d->run.source_count; i++)
+		samples += d->run.sources[i]->samples;
+	gwiod_mqtt_get_stats(d->run.mqtt, &ms);
+	if (ms.first_publish_ns && ms.last_done_ns > ms.first_publish_ns)
+		span = (double)(ms.last_done_ns - ms.first_publish_ns) / 1e9;
+	log_notice("summary: %llu samples read, %llu messages published "
+		   "(%llu acknowledged, %llu refused, %llu lost unsent), "
+		   "%.6f s from the first message to the last one done",
+		   (unsigned long long)samples,
+		   (unsigned long long)ms.published,
+		   (unsigned long long)ms.acked,
+		   (unsigned long long)(ms.refused_full + ms.refused_offline +
+					ms.failed),
+		   (unsigned long long)ms.lost_unsent, span);
+}
+
+int gwiod_daemon_run(const char *path, struct gwiod_config *config,
+		     const struct gwiod_daemon_options *options)
 {
 	struct daemon d = {
 		.path = path, .epfd = -1, .sigfd = -1, .timerfd = -1,
@@ -666,6 +754,8 @@ int gwiod_daemon_run(const char *path, struct gwiod_config *config)
 	int i, n, status = 0;
 
 	d.run.config = config;
+	if (options)
+		d.exit_idle_ms = options->exit_idle_ns / 1000000u;
 	log_config_warnings(config);
 	if (open_loop(&d) < 0) {
 		log_error("setting up the event loop: %s", strerror(errno));
@@ -681,6 +771,7 @@ int gwiod_daemon_run(const char *path, struct gwiod_config *config)
 	}
 	d.started_ms = monotonic_ms();
 	d.next_health_ms = d.started_ms;
+	d.last_sample_ms = d.started_ms;
 	log_notice("started: %zu sources, %zu points, %zu routes; broker %s:%u",
 		   config->source_count, config->point_count,
 		   config->route_count, config->broker.host,
@@ -689,6 +780,7 @@ int gwiod_daemon_run(const char *path, struct gwiod_config *config)
 	sd_notify_state("READY=1");
 
 	while (!d.stopping) {
+		follow_backpressure(&d);
 		watch_mqtt(&d);
 		n = epoll_wait(d.epfd, events, 16, -1);
 		if (n < 0) {
@@ -707,6 +799,7 @@ int gwiod_daemon_run(const char *path, struct gwiod_config *config)
 	lost = gwiod_mqtt_finish(d.run.mqtt, GWIOD_EXIT_FLUSH_MS);
 	if (lost)
 		status = 1;
+	log_summary(&d);
 	setup_destroy(&d.run);
 	close_loop(&d);
 	log_notice("stopped");

@@ -14,15 +14,27 @@
 #ifndef GWIOD_DAEMON_H
 #define GWIOD_DAEMON_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 /* How long a clean exit waits for the broker's acknowledgements. */
 #define GWIOD_EXIT_FLUSH_MS	5000
 
+struct gwiod_daemon_options {
+	/*
+	 * Non-zero: stop as on SIGTERM once no source has delivered a
+	 * sample for this long, e.g. at the end of a replayed capture.
+	 */
+	uint64_t exit_idle_ns;
+};
+
 /*
  * Run with @config (taken over: the daemon frees it) loaded from @path,
- * which SIGHUP reads again.  Returns the process exit status.
+ * which SIGHUP reads again.  @options may be NULL.  Returns the process
+ * exit status.
  */
-int gwiod_daemon_run(const char *path, struct gwiod_config *config);
+int gwiod_daemon_run(const char *path, struct gwiod_config *config,
+		     const struct gwiod_daemon_options *options);
 
 #endif /* GWIOD_DAEMON_H */

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  -c, --config=FILE        configuration (default " DEFAULT_CONFIG ")\n"
 		"      --check-config[=FILE] validate the configuration and exit:\n"
 		"                           0 valid, 1 invalid (errors name FILE:LINE:COL)\n"
+		"      --exit-idle=DURATION exit (as on SIGTERM) once no sample came for\n"
+		"                           DURATION, e.g. 2s: for replaying a capture\n"
 		"  -l, --log-level=LEVEL    error, warn, notice, info (default), debug\n"
 		"  -v, --verbose            same as --log-level=debug\n"
 		"  -V, --version            print the version and exit\n"
@@ -70,10 +72,11 @@ static int check_config(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 0x100 };
+	enum { OPT_CHECK = 0x100, OPT_EXIT_IDLE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", optional_argument, NULL, OPT_CHECK },
+		{ "exit-idle", required_argument, NULL, OPT_EXIT_IDLE },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -81,7 +84,9 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
+	struct gwiod_daemon_options options = { 0 };
 	struct gwiod_config *config;
+	const char *why;
 	bool check = false;
 	int opt, level, status;
 	struct timespec ts;
@@ -97,6 +102,14 @@ int main(int argc, char **argv)
 				path = optarg;
 			else if (optind < argc && argv[optind][0] != '-')
 				path = argv[optind++];
+			break;
+		case OPT_EXIT_IDLE:
+			if (gwiod_duration_parse(optarg, &options.exit_idle_ns,
+						 &why) < 0) {
+				fprintf(stderr, "gwiod: --exit-idle %s: %s\n",
+					optarg, why);
+				return 2;
+			}
 			break;
 		case 'l':
 			level = gwiod_log_parse_level(optarg);
@@ -136,7 +149,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	srandom((unsigned int)(ts.tv_nsec ^ getpid()));
 	mosquitto_lib_init();
-	status = gwiod_daemon_run(path, config);
+	status = gwiod_daemon_run(path, config, &options);
 	mosquitto_lib_cleanup();
 	return status;
 }

@@ -24,6 +24,7 @@
 #define CONNACK_BAD_PROTOCOL_V3	1
 /* MQTT packet identifiers are 16 bits. */
 #define MID_SPACE	65536
+#define PENDING_QOS0	0x80000000u
 
 struct gwiod_mqtt {
 	struct mosquitto *mosq;
@@ -44,8 +45,13 @@ struct gwiod_mqtt {
 	unsigned int backoff_ms;
 	int offline_mid;	/* the finishing "offline", until acknowledged */
 	uint64_t socket_generation;
+	int written_in_call;	/* mid on_publish saw during a publish call */
 
-	/* Payload bytes + 1 of each unacknowledged QoS 1/2 message by mid. */
+	/*
+	 * By mid, each message of ours not yet done with: payload bytes + 1,
+	 * with PENDING_QOS0 set for QoS 0 (done once written to the socket;
+	 * QoS 1/2 are done when acknowledged).  0: nothing pending.
+	 */
 	uint32_t *pending;
 	struct gwiod_mqtt_stats stats;
 };
@@ -71,12 +77,17 @@ static const char *mosq_error(int rc)
 	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
 }
 
-static uint64_t monotonic_ms(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	return monotonic_ns() / 1000000u;
 }
 
 /* The next attempt after a failure: doubling, with up to 25 % jitter so
@@ -135,6 +146,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		  mosquitto_connack_string(rc));
 }
 
+static void forget_unsent(struct gwiod_mqtt *m);
+
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 {
 	struct gwiod_mqtt *m = obj;
@@ -142,6 +155,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 	(void)mosq;
 	if (m->finishing && rc == 0) {
 		m->state = GWIOD_MQTT_DISCONNECTED;
+		forget_unsent(m);
 		return;
 	}
 	if (m->state == GWIOD_MQTT_CONNECTED)
@@ -151,6 +165,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 		log_warn("mqtt: could not connect to %s:%d: %s", m->host,
 			 m->port, rc ? mosq_error(rc) : "closed");
 	m->stats.disconnects++;
+	forget_unsent(m);
 	schedule_retry(m);
 }
 
@@ -158,16 +173,47 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
 	struct gwiod_mqtt *m = obj;
 	uint32_t *slot = &m->pending[(unsigned int)mid % MID_SPACE];
+	uint32_t bytes = (*slot & ~PENDING_QOS0) - 1;
 
 	(void)mosq;
 	if (mid == m->offline_mid)
 		m->offline_mid = -1;
-	if (!*slot)
-		return;		/* QoS 0, or not ours */
-	m->stats.acked++;
-	m->stats.queued--;
-	m->stats.queued_bytes -= *slot - 1;
+	if (!*slot) {
+		/* a QoS 0 written at once, inside mosquitto_publish() */
+		m->written_in_call = mid;
+		return;
+	}
+	m->stats.last_done_ns = monotonic_ns();
+	if (*slot & PENDING_QOS0) {
+		m->stats.unsent--;
+		m->stats.unsent_bytes -= bytes;
+	} else {
+		m->stats.acked++;
+		m->stats.queued--;
+		m->stats.queued_bytes -= bytes;
+	}
 	*slot = 0;
+}
+
+/*
+ * libmosquitto throws away the QoS 0 packets it had not written when a
+ * connection ends (QoS 1/2 stay queued and are sent again): count them.
+ */
+static void forget_unsent(struct gwiod_mqtt *m)
+{
+	unsigned int mid;
+
+	if (!m->stats.unsent)
+		return;
+	for (mid = 0; mid < MID_SPACE; mid++) {
+		if (m->pending[mid] & PENDING_QOS0)
+			m->pending[mid] = 0;
+	}
+	log_warn("mqtt: %llu QoS 0 messages unsent when the connection ended",
+		 (unsigned long long)m->stats.unsent);
+	m->stats.lost_unsent += m->stats.unsent;
+	m->stats.unsent = 0;
+	m->stats.unsent_bytes = 0;
 }
 
 static void on_log(struct mosquitto *mosq, void *obj, int level,
@@ -379,6 +425,7 @@ static void check_socket(struct gwiod_mqtt *m)
 {
 	if (m->state != GWIOD_MQTT_DISCONNECTED && mosquitto_socket(m->mosq) < 0) {
 		m->stats.disconnects++;
+		forget_unsent(m);
 		schedule_retry(m);
 	}
 }
@@ -412,30 +459,56 @@ int gwiod_mqtt_tick(struct gwiod_mqtt *m, uint64_t now_ms)
 	return 1000;
 }
 
+static uint64_t backlog(const struct gwiod_mqtt *m)
+{
+	return m->stats.queued + m->stats.unsent;
+}
+
+static uint64_t backlog_bytes(const struct gwiod_mqtt *m)
+{
+	return m->stats.queued_bytes + m->stats.unsent_bytes;
+}
+
+bool gwiod_mqtt_congested(const struct gwiod_mqtt *m)
+{
+	return backlog(m) >= GWIOD_MQTT_QUEUE_MESSAGES / 2 ||
+	       backlog_bytes(m) >= GWIOD_MQTT_QUEUE_BYTES / 2;
+}
+
 int gwiod_mqtt_publish(struct gwiod_mqtt *m, const char *topic,
 		       const void *payload, size_t len, int qos, bool retain)
 {
 	int mid = 0, rc;
 
-	if (qos > 0 && (m->stats.queued >= GWIOD_MQTT_QUEUE_MESSAGES ||
-			m->stats.queued_bytes + len > GWIOD_MQTT_QUEUE_BYTES)) {
-		m->stats.refused_full++;
-		return -ENOBUFS;
-	}
-	if (len > INT32_MAX) {
+	if (len >= INT32_MAX) {
 		m->stats.failed++;
 		return -EMSGSIZE;
 	}
+	if (backlog(m) >= GWIOD_MQTT_QUEUE_MESSAGES ||
+	    backlog_bytes(m) + len > GWIOD_MQTT_QUEUE_BYTES) {
+		m->stats.refused_full++;
+		return -ENOBUFS;
+	}
+	m->written_in_call = -1;
 	rc = mosquitto_publish(m->mosq, &mid, topic, (int)len, payload, qos,
 			       retain);
 	/* QoS 1/2 refused for want of a connection is still queued */
 	if (rc == MOSQ_ERR_SUCCESS || (rc == MOSQ_ERR_NO_CONN && qos > 0)) {
+		uint32_t *slot = &m->pending[(unsigned int)mid % MID_SPACE];
+
 		m->stats.published++;
+		if (!m->stats.first_publish_ns)
+			m->stats.first_publish_ns = monotonic_ns();
 		if (qos > 0) {
-			m->pending[(unsigned int)mid % MID_SPACE] =
-				(uint32_t)len + 1;
+			*slot = (uint32_t)len + 1;
 			m->stats.queued++;
 			m->stats.queued_bytes += len;
+		} else if (m->written_in_call != mid) {
+			*slot = ((uint32_t)len + 1) | PENDING_QOS0;
+			m->stats.unsent++;
+			m->stats.unsent_bytes += len;
+		} else {
+			m->stats.last_done_ns = monotonic_ns();
 		}
 		return 0;
 	}

@@ -26,9 +26,9 @@
 #include "config.h"
 
 /*
- * Unacknowledged QoS 1/2 messages held at most.  Bounded by MQTT's
- * 16-bit packet identifiers too: two messages in flight must never
- * share one.
+ * Messages held at most: QoS 1/2 not yet acknowledged plus QoS 0 not yet
+ * written.  Bounded by MQTT's 16-bit packet identifiers too: two
+ * messages in flight must never share one.
  */
 #define GWIOD_MQTT_QUEUE_MESSAGES	30000
 #define GWIOD_MQTT_QUEUE_BYTES		(8u << 20)
@@ -52,8 +52,15 @@ struct gwiod_mqtt_stats {
 	uint64_t failed;	/* refused for another reason */
 	uint64_t connects;	/* CONNACKs accepted */
 	uint64_t disconnects;	/* connections lost or refused */
+	uint64_t lost_unsent;	/* QoS 0 accepted, then dropped with the connection */
 	uint64_t queued;	/* now: QoS 1/2 not yet acknowledged */
 	uint64_t queued_bytes;	/* their payload bytes */
+	uint64_t unsent;	/* now: QoS 0 not yet written to the socket */
+	uint64_t unsent_bytes;
+	/* CLOCK_MONOTONIC ns of the first publish and the last message done
+	 * (written for QoS 0, acknowledged for 1/2); 0 before that */
+	uint64_t first_publish_ns;
+	uint64_t last_done_ns;
 };
 
 struct gwiod_mqtt;
@@ -98,6 +105,13 @@ int gwiod_mqtt_tick(struct gwiod_mqtt *mqtt, uint64_t now_ms);
  */
 int gwiod_mqtt_publish(struct gwiod_mqtt *mqtt, const char *topic,
 		       const void *payload, size_t len, int qos, bool retain);
+
+/*
+ * Half the queue limits are used: stop producing messages (leave samples
+ * in the rings) until this turns false, so that a burst or a slow broker
+ * holds data back instead of dropping it.
+ */
+bool gwiod_mqtt_congested(const struct gwiod_mqtt *mqtt);
 
 enum gwiod_mqtt_state gwiod_mqtt_state(const struct gwiod_mqtt *mqtt);
 const char *gwiod_mqtt_state_name(enum gwiod_mqtt_state state);
