@@ -276,7 +276,8 @@ tls_case() {
 	local log_var=GWIOD_LOG_$name
 	if [[ $expect == ok ]]; then
 		wait_log "${!log_var}" "connected to" 10 || return 1
-		n=$(mqtt_read "$name" t/a 5) || return 1
+		# shellcheck disable=SC2086
+		n=$(mqtt_read "$name" t/a 5 ${READ_ARGS:-}) || return 1
 		[[ $n == "t/a {"* ]] || { echo "got: $n"; return 1; }
 	else
 		wait_log "${!log_var}" "$expect" 10 || return 1
@@ -397,10 +398,60 @@ case_backpressure() {
 	python3 "$PAYLOADS" raw "$MQTT_SUB_BP_OUT" t/b/raw $n
 }
 
+# Username and password from a password_file; a wrong one is refused.
+case_auth() {
+	local pw=$MQTT_TMPDIR/passwd
+	: >"$pw"
+	mosquitto_passwd -b "$pw" gateway 's3cret#pass' || return 1
+	chmod 0600 "$pw"
+	printf 's3cret#pass\n' >"$MQTT_TMPDIR/good.pass"
+	printf 'wrong\n' >"$MQTT_TMPDIR/bad.pass"
+	READ_ARGS="-u gateway -P s3cret#pass" MQTT_BROKER_CONF_EXTRA="allow_anonymous false
+password_file $pw" tls_case auth plain "  username: gateway
+  password_file: $MQTT_TMPDIR/good.pass" ok || return 1
+	MQTT_BROKER_CONF_EXTRA="allow_anonymous false
+password_file $pw" tls_case authbad plain "  username: gateway
+  password_file: $MQTT_TMPDIR/bad.pass" "refused the connection: .*(not authori[sz]ed|Not authorized)"
+}
+
+# A broker that hangs with the connection open: keepalive finds it, and
+# gwiod reconnects when it is back; QoS 1 loses nothing.
+case_broker_hang() {
+	local n=8000
+	mqtt_broker_start hang plain persist || return 1
+	mqtt_sub_start hang hang 't/b/raw' -c -q 1 || return 1
+	start_ring hang -c 2 -r 1000 -n $((2 * n)) || return 1
+	config "$MQTT_TMPDIR/hang.yaml" hang "$RING_hang" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	    qos: 1
+	EOF
+	start_gwiod hang "$MQTT_TMPDIR/hang.yaml" || return 1
+	wait_log "$GWIOD_LOG_hang" "connected to" 10 || return 1
+	sleep 1
+	mqtt_broker_pause hang || return 1
+	# keepalive 5 s: a PINGREQ after 5 s of silence, given up 5 s later
+	wait_log "$GWIOD_LOG_hang" "lost the connection" 15 || return 1
+	mqtt_broker_resume hang || return 1
+	local i
+	for ((i = 0; i < 100; i++)); do
+		(($(grep -c "mqtt: connected to" "$GWIOD_LOG_hang") >= 2)) && break
+		sleep 0.1
+	done
+	((i < 100)) || { echo "no reconnection"; tail "$GWIOD_LOG_hang"; return 1; }
+	sleep 2		# the rest of the samples
+	stop_gwiod hang || return 1
+	mqtt_wait_lines "$MQTT_SUB_HANG_OUT" $((n / 50)) 10 || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_HANG_OUT" t/b/raw $n
+}
+
 # ------------------------------------------------------------ main
 
 cases=(check_config end_to_end birth_and_will broker_restart broker_late
-       backpressure tls mtls mtls_refused tls_wrong_ca mqtt5 reload)
+       broker_hang backpressure tls mtls mtls_refused tls_wrong_ca mqtt5
+       auth reload)
 (($#)) && cases=("$@")
 passed=0 failed=0
 for c in "${cases[@]}"; do
