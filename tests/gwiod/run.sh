@@ -447,11 +447,37 @@ case_broker_hang() {
 	python3 "$PAYLOADS" raw "$MQTT_SUB_HANG_OUT" t/b/raw $n
 }
 
+# A capture recorded with gwio-cat --record, replayed by gwio-simring
+# into gwiod, which exits by itself when the replay is over: every sample
+# arrives, in order, with its recorded spacing in time.
+case_replay() {
+	local n=3000 cap=$MQTT_TMPDIR/capture.gwio
+	start_ring src -c 2 -r 0 -n $((2 * n)) || return 1
+	"$build/gwio-cat" -q -n $((2 * n)) -t 5000 --record="$cap" "$RING_src" ||
+		return 1
+	mqtt_broker_start rp plain || return 1
+	mqtt_sub_start rp rp 't/#' -q 1 || return 1
+	start_ring rp --replay="$cap" || return 1
+	config "$MQTT_TMPDIR/rp.yaml" rp "$RING_rp" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 100, max_span: 1s }
+	EOF
+	"$GWIOD" -c "$MQTT_TMPDIR/rp.yaml" --exit-idle 500ms \
+		2>"$MQTT_TMPDIR/gwiod-rp.log" ||
+		{ echo "gwiod exited $?"; cat "$MQTT_TMPDIR/gwiod-rp.log"; return 1; }
+	grep -q "summary: $((2 * n)) samples read" "$MQTT_TMPDIR/gwiod-rp.log" ||
+		{ cat "$MQTT_TMPDIR/gwiod-rp.log"; return 1; }
+	mqtt_wait_lines "$MQTT_SUB_RP_OUT" $((n / 100)) 5 >/dev/null
+	python3 "$PAYLOADS" raw "$MQTT_SUB_RP_OUT" t/b/raw $n
+}
+
 # ------------------------------------------------------------ main
 
 cases=(check_config end_to_end birth_and_will broker_restart broker_late
        broker_hang backpressure tls mtls mtls_refused tls_wrong_ca mqtt5
-       auth reload)
+       auth replay reload)
 (($#)) && cases=("$@")
 passed=0 failed=0
 for c in "${cases[@]}"; do
