@@ -473,11 +473,42 @@ case_replay() {
 	python3 "$PAYLOADS" raw "$MQTT_SUB_RP_OUT" t/b/raw $n
 }
 
+# SIGHUP to another broker: the old one is told "offline" and gets what
+# was read before, the new one the rest; together, every sample.
+case_reload_broker() {
+	local n=4000 conf=$MQTT_TMPDIR/mv.yaml got
+	mqtt_broker_start mva plain || return 1
+	mqtt_broker_start mvb plain || return 1
+	mqtt_sub_start mva mva 't/#' -q 1 || return 1
+	mqtt_sub_start mvb mvb 't/#' -q 1 || return 1
+	start_ring mv -c 2 -r 2000 -n $((2 * n)) || return 1
+	config "$conf" mva "$RING_mv" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	EOF
+	start_gwiod mv "$conf" || return 1
+	wait_log "$GWIOD_LOG_mv" "connected to" 10 || return 1
+	sleep 0.7
+	sed -i "s/port: $MQTT_MVA_PORT/port: $MQTT_MVB_PORT/" "$conf"
+	kill -HUP "$GWIOD_PID_mv"
+	wait_log "$GWIOD_LOG_mv" "connected to 127.0.0.1:$MQTT_MVB_PORT" 10 || return 1
+	sleep 2
+	stop_gwiod mv || return 1
+	got=$(mqtt_read mva t/gwiod/status 5) || return 1
+	[[ $got == "t/gwiod/status offline" ]] || { echo "old broker: $got"; return 1; }
+	grep -q '^t/b/raw ' "$MQTT_SUB_MVA_OUT" || { echo "nothing on the old broker"; return 1; }
+	grep -q '^t/b/raw ' "$MQTT_SUB_MVB_OUT" || { echo "nothing on the new broker"; return 1; }
+	cat "$MQTT_SUB_MVA_OUT" "$MQTT_SUB_MVB_OUT" >"$MQTT_TMPDIR/mv-both.out"
+	python3 "$PAYLOADS" raw "$MQTT_TMPDIR/mv-both.out" t/b/raw $n
+}
+
 # ------------------------------------------------------------ main
 
 cases=(check_config end_to_end birth_and_will broker_restart broker_late
        broker_hang backpressure tls mtls mtls_refused tls_wrong_ca mqtt5
-       auth replay reload)
+       auth replay reload reload_broker)
 (($#)) && cases=("$@")
 passed=0 failed=0
 for c in "${cases[@]}"; do

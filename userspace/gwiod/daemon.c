@@ -77,6 +77,7 @@ struct daemon {
 	uint64_t pauses;		/* times backpressure paused the sources */
 	uint64_t exit_idle_ms;		/* 0, or stop after this long idle */
 	uint64_t last_sample_ms;
+	struct gwiod_mqtt_stats reported;	/* as of the last report */
 	bool paused;
 	bool stopping;
 };
@@ -556,9 +557,29 @@ static void publish_health(struct daemon *d, uint64_t now_ms)
 		log_warn("health message too long, not published");
 		return;
 	}
+	log_debug("health: %s", buf);
+	/* a QoS 0 message while offline would only count as refused */
+	if (gwiod_mqtt_state(d->run.mqtt) != GWIOD_MQTT_CONNECTED)
+		return;
 	snprintf(topic, sizeof(topic), "%s/health", cfg->broker.status_topic);
 	gwiod_mqtt_publish(d->run.mqtt, topic, buf, (size_t)len, 0, false);
-	log_debug("health: %s", buf);
+}
+
+/* Dropped messages are worth a line in the log, but not one each. */
+static void report_refusals(struct daemon *d)
+{
+	struct gwiod_mqtt_stats ms;
+	uint64_t full, offline, failed;
+
+	gwiod_mqtt_get_stats(d->run.mqtt, &ms);
+	full = ms.refused_full - d->reported.refused_full;
+	offline = ms.refused_offline - d->reported.refused_offline;
+	failed = ms.failed - d->reported.failed;
+	if (full || offline || failed)
+		log_warn("mqtt: messages dropped since the last report: %llu for a full queue, %llu QoS 0 while disconnected, %llu refused by libmosquitto",
+			 (unsigned long long)full, (unsigned long long)offline,
+			 (unsigned long long)failed);
+	d->reported = ms;
 }
 
 static void on_tick(struct daemon *d)
@@ -578,6 +599,7 @@ static void on_tick(struct daemon *d)
 		d->stopping = true;
 	}
 	if (now_ms >= d->next_health_ms) {
+		report_refusals(d);
 		publish_health(d, now_ms);
 		d->next_health_ms = now_ms +
 			d->run.config->broker.health_interval_ns / 1000000u;
@@ -624,6 +646,7 @@ static void reload(struct daemon *d)
 	if (old.mqtt) {
 		/* a new broker connection: finish the old one cleanly */
 		gwiod_mqtt_finish(old.mqtt, GWIOD_EXIT_FLUSH_MS);
+		memset(&d->reported, 0, sizeof(d->reported));
 	}
 	if (watch_sources(d, &old) < 0)
 		d->stopping = true;
