@@ -81,6 +81,33 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	return 0;
 }
 
+/* Every source of the device: the synthetic timer and each channel. */
+static void gwio_sources_start(struct gwio_dev *gdev)
+{
+	u16 i;
+
+	gwio_sim_start(gdev);
+	for (i = 0; i < gdev->channel_count; i++) {
+		struct gwio_channel *ch = gdev->channels[i];
+
+		if (ch && ch->ops->start)
+			ch->ops->start(ch);
+	}
+}
+
+static void gwio_sources_stop(struct gwio_dev *gdev)
+{
+	u16 i;
+
+	for (i = 0; i < gdev->channel_count; i++) {
+		struct gwio_channel *ch = gdev->channels[i];
+
+		if (ch && ch->ops->stop)
+			ch->ops->stop(ch);
+	}
+	gwio_sim_stop(gdev);
+}
+
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 {
 	bool was_enabled;
@@ -97,12 +124,12 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 	}
 	was_enabled = gdev->enabled;
 	if (was_enabled)
-		gwio_sim_stop(gdev);
+		gwio_sources_stop(gdev);
 	hrtimer_cancel(&gdev->timeout_timer);
 	irq_work_sync(&gdev->wake_work);
 	ret = gwio_ring_alloc(gdev, records);
 	if (was_enabled)
-		gwio_sim_start(gdev);
+		gwio_sources_start(gdev);
 out:
 	mutex_unlock(&gdev->lock);
 	return ret;
@@ -126,9 +153,9 @@ int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable)
 		return 0;
 	gdev->enabled = enable;
 	if (enable)
-		gwio_sim_start(gdev);
+		gwio_sources_start(gdev);
 	else
-		gwio_sim_stop(gdev);
+		gwio_sources_stop(gdev);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
+#include <linux/fwnode.h>
 #include <linux/kobject.h>
+#include <linux/platform_device.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -29,6 +31,13 @@ struct gwio_channel_ops {
 	const char *type;
 	/* extra sysfs attributes of this kind, shown beside the common ones */
 	const struct attribute_group *attrs;
+	/*
+	 * Optional: start and stop producing when the device is enabled and
+	 * disabled.  Called with gdev->lock held, in process context; stop
+	 * returns only once the channel's handlers have finished.
+	 */
+	void (*start)(struct gwio_channel *ch);
+	void (*stop)(struct gwio_channel *ch);
 	void (*release)(struct gwio_channel *ch);
 };
 
@@ -149,6 +158,13 @@ static inline struct gwio_channel *to_gwio_channel(struct kobject *kobj)
 {
 	return container_of(kobj, struct gwio_channel, kobj);
 }
+
+/* platform.c: devices described by the device tree or a software node */
+extern struct platform_driver gwio_platform_driver;
+
+/* gpio_edge.c: GPIO edge channels */
+int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
+		       u16 index, const char *label);
 
 /* sim.c: the synthetic source */
 int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz);

@@ -2,9 +2,10 @@
 /*
  * gwio - gateway I/O: timestamped samples into an mmap-able ring.
  *
- * Module entry: the class, the char device region and the devices made
- * from module parameters.  Device-tree and netlink instances come later
- * through the same gwio_dev_create()/gwio_dev_register() calls.
+ * Module entry: the class, the char device region, the devices made
+ * from module parameters, and the platform driver for devices described
+ * by the device tree (platform.c); all go through the same
+ * gwio_dev_create()/gwio_dev_register() calls.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -148,8 +149,13 @@ static int __init gwio_init(void)
 	ret = gwio_sim_devices_create();
 	if (ret)
 		goto err_class;
+	ret = platform_driver_register(&gwio_platform_driver);
+	if (ret)
+		goto err_sim;
 	return 0;
 
+err_sim:
+	gwio_sim_devices_remove();
 err_class:
 	class_unregister(&gwio_class);
 err_region:
@@ -159,6 +165,7 @@ err_region:
 
 static void __exit gwio_exit(void)
 {
+	platform_driver_unregister(&gwio_platform_driver);
 	gwio_sim_devices_remove();
 	class_unregister(&gwio_class);
 	unregister_chrdev_region(gwio_devt, MINORMASK + 1);

@@ -32,7 +32,7 @@
  * with and ignores what it does not know of a newer minor.
  */
 #define GWIO_ABI_MAJOR		1
-#define GWIO_ABI_MINOR		0
+#define GWIO_ABI_MINOR		1
 
 /* Page offsets to pass to mmap() (multiplied by the page size). */
 #define GWIO_CONSUMER_PGOFF	0
@@ -59,6 +59,12 @@ enum gwio_kind {
 /* GPIO edge direction. */
 #define GWIO_REC_F_RISING	0x02
 #define GWIO_REC_F_FALLING	0x04
+/*
+ * (ABI 1.1) The line had changed again by the time the handler read it:
+ * a pulse shorter than the interrupt latency.  value is the level read;
+ * the direction flag is the edge that raised the interrupt.
+ */
+#define GWIO_REC_F_GLITCH	0x08
 
 enum gwio_overflow {
 	GWIO_OVERFLOW_DROP_NEWEST = 0,	/* a full ring discards new records */

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio GPIO edge channels: each edge of a line becomes a record.
+ *
+ * The timestamp is taken and the line level read in the hard interrupt
+ * handler, so an edge is classified by the level right after it, not by a
+ * read in a thread milliseconds later (which turns fast pulses into runs
+ * of same-direction events).  A pulse shorter than the interrupt latency
+ * still reads the level after both of its edges: such records carry
+ * GWIO_REC_F_GLITCH and are counted, never silently misclassified.
+ *
+ * Debounce runs on an hrtimer, so its resolution is the timer's, not a
+ * jiffy: an edge is reported once the line has been quiet for the
+ * debounce time, with the time of the last transition.
+ *
+ * Lines on controllers that sleep (I2C/SPI expanders) use a threaded
+ * handler; the timestamp is still taken as early as the kernel lets us:
+ * in the primary handler when there is one, else first thing in the
+ * thread (nested interrupts have no primary handler).  On PREEMPT_RT the
+ * level is read in the thread too, since a controller's get() may take a
+ * sleeping lock there.
+ */
+
+#include <linux/gpio/consumer.h>
+#include <linux/interrupt.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "gwio.h"
+
+#define GWIO_DEBOUNCE_MAX_US	1000000U	/* 1 s */
+
+enum gwio_edge {
+	GWIO_EDGE_RISING,
+	GWIO_EDGE_FALLING,
+	GWIO_EDGE_BOTH,
+	GWIO_EDGE_NR,
+};
+
+static const char * const gwio_edge_names[GWIO_EDGE_NR] = {
+	[GWIO_EDGE_RISING] = "rising",
+	[GWIO_EDGE_FALLING] = "falling",
+	[GWIO_EDGE_BOTH] = "both",
+};
+
+struct gwio_gpio_line {
+	struct gwio_channel *ch;
+	struct gpio_desc *gpiod;
+	int irq;
+	enum gwio_edge edge;
+	bool sleeping;		/* controller can sleep: threaded handler */
+	bool irq_requested;
+	bool running;
+
+	/* written by the handlers, read by sysfs (READ_ONCE) */
+	u32 debounce_ns;
+	struct hrtimer debounce_timer;
+	int last_level;		/* last level reported; -1: none yet */
+	u64 pending_ns;		/* debounce: time of the last transition */
+	u64 stamp_ns;		/* threaded: stamped by the primary handler */
+	u32 last_value;
+	u64 overruns;		/* edges the full ring did not take */
+	u64 errors;		/* level reads that failed */
+	u64 glitches;
+	u64 bounces;		/* edges the debounce swallowed */
+};
+
+static u64 gwio_now_mono(void)
+{
+	return ktime_get_ns();
+}
+
+/* One record; callable from hard IRQ, timer and thread context. */
+static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
+			   bool rising)
+{
+	struct gwio_channel *ch = l->ch;
+	struct gwio_dev *gdev = ch->gdev;
+	struct gwio_record rec = {
+		.ts_ns = gwio_clock_from_mono(gdev->clock_id, mono_ns),
+		.value = level,
+		.channel = ch->index,
+		.kind = GWIO_KIND_EDGE,
+		.flags = rising ? GWIO_REC_F_RISING : GWIO_REC_F_FALLING,
+	};
+	unsigned long flags;
+	bool taken;
+
+	if ((level != 0) != rising) {
+		rec.flags |= GWIO_REC_F_GLITCH;
+		WRITE_ONCE(l->glitches, l->glitches + 1);
+	}
+	WRITE_ONCE(l->last_level, level);
+	WRITE_ONCE(l->last_value, level);
+	if (!READ_ONCE(ch->enabled))
+		return;
+
+	flags = gwio_produce_begin(gdev);
+	taken = gwio_produce(gdev, &rec);
+	gwio_produce_commit(gdev, flags);
+	WRITE_ONCE(ch->events, ch->events + 1);
+	if (!taken)
+		WRITE_ONCE(l->overruns, l->overruns + 1);
+}
+
+/*
+ * Which edge raised the interrupt: with one edge configured, that one;
+ * with both, the one that leads away from the last level reported.
+ */
+static bool gwio_gpio_rising(const struct gwio_gpio_line *l, int level)
+{
+	switch (l->edge) {
+	case GWIO_EDGE_RISING:
+		return true;
+	case GWIO_EDGE_FALLING:
+		return false;
+	default:
+		if (l->last_level < 0)
+			return level;
+		return !l->last_level;
+	}
+}
+
+static void gwio_gpio_edge(struct gwio_gpio_line *l, u64 mono_ns, int level)
+{
+	if (level < 0) {
+		WRITE_ONCE(l->errors, l->errors + 1);
+		return;
+	}
+	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level));
+}
+
+static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
+{
+	struct gwio_gpio_line *l = data;
+	u64 now = gwio_now_mono();
+	u32 debounce_ns = READ_ONCE(l->debounce_ns);
+
+	if (debounce_ns) {
+		/* report when the line has been quiet for debounce_ns */
+		if (hrtimer_active(&l->debounce_timer))
+			WRITE_ONCE(l->bounces, l->bounces + 1);
+		l->pending_ns = now;
+		hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
+			      HRTIMER_MODE_REL_HARD);
+		return IRQ_HANDLED;
+	}
+	gwio_gpio_edge(l, now, gpiod_get_value(l->gpiod));
+	return IRQ_HANDLED;
+}
+
+static enum hrtimer_restart gwio_gpio_debounced(struct hrtimer *timer)
+{
+	struct gwio_gpio_line *l = container_of(timer, struct gwio_gpio_line,
+						debounce_timer);
+	int level = gpiod_get_value(l->gpiod);
+
+	if (level < 0) {
+		WRITE_ONCE(l->errors, l->errors + 1);
+	} else if (level == l->last_level) {
+		/* it bounced back: nothing changed */
+		WRITE_ONCE(l->bounces, l->bounces + 1);
+	} else if ((l->edge == GWIO_EDGE_RISING && !level) ||
+		   (l->edge == GWIO_EDGE_FALLING && level)) {
+		/* settled on the edge we do not report: remember the level */
+		WRITE_ONCE(l->last_level, level);
+	} else {
+		gwio_gpio_emit(l, l->pending_ns, level, level);
+	}
+	return HRTIMER_NORESTART;
+}
+
+/* Threaded lines: the primary handler only stamps the time. */
+static irqreturn_t gwio_gpio_stamp(int irq, void *data)
+{
+	struct gwio_gpio_line *l = data;
+
+	WRITE_ONCE(l->stamp_ns, gwio_now_mono());
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t gwio_gpio_thread(int irq, void *data)
+{
+	struct gwio_gpio_line *l = data;
+	u64 ts = xchg(&l->stamp_ns, 0);
+
+	/* nested interrupts (expanders) come here without a primary */
+	if (!ts)
+		ts = gwio_now_mono();
+	gwio_gpio_edge(l, ts, gpiod_get_value_cansleep(l->gpiod));
+	return IRQ_HANDLED;
+}
+
+static void gwio_gpio_start(struct gwio_channel *ch)
+{
+	struct gwio_gpio_line *l = ch->priv;
+	int level;
+
+	if (l->running)
+		return;
+	level = gpiod_get_value_cansleep(l->gpiod);
+	WRITE_ONCE(l->last_level, level < 0 ? -1 : level);
+	l->running = true;
+	enable_irq(l->irq);
+}
+
+static void gwio_gpio_stop(struct gwio_channel *ch)
+{
+	struct gwio_gpio_line *l = ch->priv;
+
+	if (!l->running)
+		return;
+	disable_irq(l->irq);	/* waits for running handlers */
+	hrtimer_cancel(&l->debounce_timer);
+	l->running = false;
+}
+
+static void gwio_gpio_release(struct gwio_channel *ch)
+{
+	struct gwio_gpio_line *l = ch->priv;
+
+	if (l->irq_requested)
+		free_irq(l->irq, l);
+	gpiod_put(l->gpiod);
+	kfree(l);
+}
+
+/* ------------------------------------------------------------- sysfs */
+
+static struct gwio_gpio_line *to_line(struct kobject *kobj)
+{
+	return to_gwio_channel(kobj)->priv;
+}
+
+static ssize_t edge_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", gwio_edge_names[to_line(kobj)->edge]);
+}
+
+static struct kobj_attribute edge_attr = __ATTR_RO(edge);
+
+static ssize_t debounce_us_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	u32 ns = READ_ONCE(to_line(kobj)->debounce_ns);
+
+	return sysfs_emit(buf, "%u\n", ns / (u32)NSEC_PER_USEC);
+}
+
+static ssize_t debounce_us_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct gwio_gpio_line *l = to_line(kobj);
+	u32 us;
+	int ret = kstrtou32(buf, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > GWIO_DEBOUNCE_MAX_US)
+		return -ERANGE;
+	/* the threaded path reads the level in the thread, after the fact */
+	if (us && l->sleeping)
+		return -EOPNOTSUPP;
+	WRITE_ONCE(l->debounce_ns, us * NSEC_PER_USEC);
+	return len;
+}
+
+static struct kobj_attribute debounce_us_attr = __ATTR_RW(debounce_us);
+
+#define GWIO_LINE_COUNTER(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_line(kobj)->name)); \
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+GWIO_LINE_COUNTER(overruns);
+GWIO_LINE_COUNTER(errors);
+GWIO_LINE_COUNTER(glitches);
+GWIO_LINE_COUNTER(bounces);
+
+static ssize_t last_value_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_line(kobj)->last_value));
+}
+
+static struct kobj_attribute last_value_attr = __ATTR_RO(last_value);
+
+static ssize_t threaded_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_line(kobj)->sleeping);
+}
+
+static struct kobj_attribute threaded_attr = __ATTR_RO(threaded);
+
+static struct attribute *gwio_gpio_attrs[] = {
+	&edge_attr.attr,
+	&debounce_us_attr.attr,
+	&overruns_attr.attr,
+	&errors_attr.attr,
+	&glitches_attr.attr,
+	&bounces_attr.attr,
+	&last_value_attr.attr,
+	&threaded_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group gwio_gpio_group = {
+	.attrs = gwio_gpio_attrs,
+};
+
+static const struct gwio_channel_ops gwio_gpio_ops = {
+	.type = "gpio-edge",
+	.attrs = &gwio_gpio_group,
+	.start = gwio_gpio_start,
+	.stop = gwio_gpio_stop,
+	.release = gwio_gpio_release,
+};
+
+/* ------------------------------------------------------------- setup */
+
+static const unsigned long gwio_edge_trigger[GWIO_EDGE_NR] = {
+	[GWIO_EDGE_RISING] = IRQF_TRIGGER_RISING,
+	[GWIO_EDGE_FALLING] = IRQF_TRIGGER_FALLING,
+	[GWIO_EDGE_BOTH] = IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
+};
+
+static int gwio_gpio_request_irq(struct gwio_gpio_line *l, const char *label)
+{
+	unsigned long flags = gwio_edge_trigger[l->edge] | IRQF_NO_AUTOEN;
+
+	if (l->sleeping || IS_ENABLED(CONFIG_PREEMPT_RT))
+		return request_threaded_irq(l->irq, gwio_gpio_stamp,
+					    gwio_gpio_thread,
+					    flags | IRQF_ONESHOT, label, l);
+	return request_irq(l->irq, gwio_gpio_hardirq, flags, label, l);
+}
+
+/*
+ * A child node of a gwio device with type "gpio-edge":
+ *   gpios = <&gpio 17 GPIO_ACTIVE_HIGH>;   the line (active-low inverts)
+ *   gwio,edge = "rising" | "falling" | "both";   default "both"
+ *   gwio,debounce-us = <500>;              default 0, at most 1 s
+ */
+int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
+		       u16 index, const char *label)
+{
+	struct device *dev = gdev->dev.parent;
+	struct gwio_gpio_line *l;
+	struct gwio_channel *ch;
+	const char *edge;
+	u32 debounce_us = 0;
+	int ret;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->last_level = -1;
+	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_HARD);
+	l->debounce_timer.function = gwio_gpio_debounced;
+
+	l->edge = GWIO_EDGE_BOTH;
+	if (!fwnode_property_read_string(fwnode, "gwio,edge", &edge)) {
+		ret = match_string(gwio_edge_names, GWIO_EDGE_NR, edge);
+		if (ret < 0) {
+			dev_err(dev, "channel %s: gwio,edge \"%s\": expected rising, falling or both\n",
+				label, edge);
+			goto err_free;
+		}
+		l->edge = ret;
+	}
+	fwnode_property_read_u32(fwnode, "gwio,debounce-us", &debounce_us);
+	if (debounce_us > GWIO_DEBOUNCE_MAX_US) {
+		dev_err(dev, "channel %s: gwio,debounce-us %u: at most %u\n",
+			label, debounce_us, GWIO_DEBOUNCE_MAX_US);
+		ret = -EINVAL;
+		goto err_free;
+	}
+	l->debounce_ns = debounce_us * NSEC_PER_USEC;
+
+	l->gpiod = fwnode_gpiod_get_index(fwnode, NULL, 0, GPIOD_IN, label);
+	if (IS_ERR(l->gpiod)) {
+		ret = dev_err_probe(dev, PTR_ERR(l->gpiod),
+				    "channel %s: no usable gpios\n", label);
+		goto err_free;
+	}
+	l->sleeping = gpiod_cansleep(l->gpiod);
+	if (l->sleeping && l->debounce_ns) {
+		dev_err(dev, "channel %s: debounce needs a controller that does not sleep\n",
+			label);
+		ret = -EINVAL;
+		goto err_put;
+	}
+	l->irq = gpiod_to_irq(l->gpiod);
+	if (l->irq < 0) {
+		ret = dev_err_probe(dev, l->irq,
+				    "channel %s: the line has no interrupt\n",
+				    label);
+		goto err_put;
+	}
+
+	ch = gwio_channel_add(gdev, index, label, &gwio_gpio_ops, l);
+	if (IS_ERR(ch)) {
+		ret = PTR_ERR(ch);
+		dev_err(dev, "channel %s: %d\n", label, ret);
+		goto err_put;
+	}
+	/* from here on the channel's release frees l */
+	l->ch = ch;
+	ret = gwio_gpio_request_irq(l, ch->label);
+	if (ret) {
+		dev_err(dev, "channel %s: requesting IRQ %d: %d\n", label,
+			l->irq, ret);
+		return ret;	/* gwio_channels_remove() cleans up */
+	}
+	l->irq_requested = true;
+	return 0;
+
+err_put:
+	gpiod_put(l->gpiod);
+err_free:
+	kfree(l);
+	return ret;
+}

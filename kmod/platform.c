@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio devices described by firmware: a device-tree node compatible with
+ * "gwio,io" (dts/bindings/gwio,io.yaml), or a software node on machines
+ * without a device tree (what the tests use).  One node is one
+ * /dev/gwioN; its child nodes are the channels:
+ *
+ *	gwio {
+ *		compatible = "gwio,io";
+ *		#address-cells = <1>;
+ *		#size-cells = <0>;
+ *		channel@0 {
+ *			reg = <0>;		// index in the ring's records
+ *			label = "door";		// sysfs name, unique
+ *			gwio,type = "gpio-edge";
+ *			gpios = <&gpio 17 GPIO_ACTIVE_LOW>;
+ *		};
+ *	};
+ *
+ * Only the unified device-property API is used, so device tree, ACPI
+ * _DSD and software nodes all work the same.
+ */
+
+#include <linux/mod_devicetable.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+
+#include "compat.h"
+#include "gwio.h"
+
+#define GWIO_LABEL_MAX	31	/* struct gwio_channel.label */
+
+struct gwio_channel_kind {
+	const char *type;
+	int (*add)(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
+		   u16 index, const char *label);
+};
+
+static const struct gwio_channel_kind gwio_channel_kinds[] = {
+	{ "gpio-edge", gwio_gpio_edge_add },
+};
+
+static int gwio_add_channel(struct gwio_dev *gdev, struct fwnode_handle *child)
+{
+	struct device *dev = gdev->dev.parent;
+	const char *label, *type;
+	u32 index;
+	size_t i;
+
+	if (fwnode_property_read_u32(child, "reg", &index)) {
+		dev_err(dev, "%pfwP: missing reg (the channel index)\n", child);
+		return -EINVAL;
+	}
+	if (index >= GWIO_MAX_CHANNELS) {
+		dev_err(dev, "%pfwP: reg %u: at most %u\n", child, index,
+			GWIO_MAX_CHANNELS - 1);
+		return -EINVAL;
+	}
+	if (fwnode_property_read_string(child, "label", &label))
+		label = fwnode_get_name(child);
+	if (!label || !*label || strlen(label) > GWIO_LABEL_MAX ||
+	    strchr(label, '/')) {
+		dev_err(dev, "%pfwP: label: 1..%d characters, no '/'\n",
+			child, GWIO_LABEL_MAX);
+		return -EINVAL;
+	}
+	if (gdev->channels[index]) {
+		dev_err(dev, "%pfwP: reg %u is used twice\n", child, index);
+		return -EINVAL;
+	}
+	if (fwnode_property_read_string(child, "gwio,type", &type)) {
+		dev_err(dev, "channel %s: missing gwio,type\n", label);
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(gwio_channel_kinds); i++)
+		if (!strcmp(type, gwio_channel_kinds[i].type))
+			return gwio_channel_kinds[i].add(gdev, child, index,
+							 label);
+	dev_err(dev, "channel %s: unknown gwio,type \"%s\"\n", label, type);
+	return -EINVAL;
+}
+
+static int gwio_platform_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct fwnode_handle *child;
+	struct gwio_dev *gdev;
+	u32 records;
+	int ret;
+
+	if (!device_get_child_node_count(dev)) {
+		dev_err(dev, "no channels: add child nodes\n");
+		return -EINVAL;
+	}
+	gdev = gwio_dev_create(dev);
+	if (IS_ERR(gdev))
+		return PTR_ERR(gdev);
+	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
+		ret = gwio_ring_resize(gdev, records);
+		if (ret) {
+			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
+				records, GWIO_RING_MIN_RECORDS,
+				GWIO_RING_MAX_RECORDS);
+			put_device(&gdev->dev);
+			return ret;
+		}
+	}
+	ret = gwio_dev_register(gdev);
+	if (ret) {
+		put_device(&gdev->dev);
+		return ret;
+	}
+	device_for_each_child_node(dev, child) {
+		ret = gwio_add_channel(gdev, child);
+		if (ret) {
+			fwnode_handle_put(child);
+			goto err;
+		}
+	}
+	platform_set_drvdata(pdev, gdev);
+	dev_info(dev, "gwio%d: %u channels\n", gdev->id, gdev->channel_count);
+	return 0;
+
+err:
+	gwio_dev_unregister(gdev);
+	put_device(&gdev->dev);
+	return ret;
+}
+
+/*
+ * Unbind with a consumer attached: the device is marked dead and its
+ * sources stopped here; the ring lives on until the last mapping goes.
+ */
+static void gwio_platform_remove_void(struct platform_device *pdev)
+{
+	struct gwio_dev *gdev = platform_get_drvdata(pdev);
+
+	gwio_dev_unregister(gdev);
+	put_device(&gdev->dev);
+}
+
+GWIO_PLATFORM_REMOVE(gwio_platform)
+
+static const struct of_device_id gwio_of_match[] = {
+	{ .compatible = "gwio,io" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, gwio_of_match);
+
+/* software nodes (tests, boards without a device tree) match by name */
+static const struct platform_device_id gwio_platform_ids[] = {
+	{ .name = "gwio-io" },
+	{ }
+};
+MODULE_DEVICE_TABLE(platform, gwio_platform_ids);
+
+struct platform_driver gwio_platform_driver = {
+	.driver = {
+		.name = "gwio-io",
+		.of_match_table = gwio_of_match,
+	},
+	.id_table = gwio_platform_ids,
+	.probe = gwio_platform_probe,
+	.remove = gwio_platform_remove,
+};
