@@ -20,6 +20,10 @@
 #   GWIO_VM_CPU             override the qemu -cpu model
 #   GWIO_VM_VERBOSE=1       also stream the console to stderr while it runs
 #   GWIO_VM_BZIMAGE=1       x86: boot the bzImage instead of the PVH vmlinux
+#   GWIO_VM_ROOTFS=dir      extra files for the initramfs: dir's contents are
+#                           copied over its root (symlinks followed), e.g.
+#                           dir/lib/x86_64-linux-gnu/libc.so.6 for dynamically
+#                           linked guest programs
 #
 # Console design (why test lines never get torn by kernel messages): the
 # guest's console keeps full kernel verbosity (loglevel=7) so oops and WARN
@@ -81,6 +85,10 @@ cp "$busybox" "$rootfs/bin/busybox"
 mknod -m 600 "$rootfs/dev/console" c 5 1 2>/dev/null || true
 # -L: payloads may symlink to build outputs elsewhere (e.g. the .ko files).
 cp -rL "$payload"/. "$rootfs/payload/"
+if [[ -n ${GWIO_VM_ROOTFS:-} ]]; then
+	[[ -d $GWIO_VM_ROOTFS ]] || die "GWIO_VM_ROOTFS=$GWIO_VM_ROOTFS is not a directory"
+	cp -rL "$GWIO_VM_ROOTFS"/. "$rootfs/"
+fi
 
 cat >"$rootfs/init" <<'EOF'
 #!/bin/busybox sh
