@@ -7,6 +7,7 @@
 #   make check                every test suite (see tests/run-suites.sh)
 #   make bench                benchmarks into docs/benchmarks.md
 #   make style                checkpatch on the kernel sources
+#   make dtbs                 device-tree overlays into dts/build/*.dtbo
 #   make install              module, library, tools, udev rules
 
 # The running kernel's headers; on a machine without them (a container, a
@@ -22,7 +23,7 @@ KARCH := ARCH=$(ARCH)
 endif
 
 .PHONY: all module userspace check unit vm bench style clean install \
-	modules_install
+	modules_install dtbs
 
 all: module userspace
 
@@ -43,6 +44,18 @@ bench:
 style:
 	tests/style/checkpatch.sh
 
+# Overlays keep their labels' references unresolved (-@): the firmware or
+# fdtoverlay resolves them against the board's DTB.
+DTC ?= dtc
+DTBOS := $(patsubst dts/overlays/%.dtso,dts/build/%.dtbo,\
+	   $(wildcard dts/overlays/*.dtso))
+
+dtbs: $(DTBOS)
+
+dts/build/%.dtbo: dts/overlays/%.dtso
+	@mkdir -p $(dir $@)
+	$(DTC) -@ -q -I dts -O dtb -o $@ $<
+
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) INSTALL_MOD_PATH=$(DESTDIR) \
 		modules_install
@@ -51,7 +64,10 @@ install: modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 644 udev/60-gwio.rules \
 		$(DESTDIR)/usr/lib/udev/rules.d/60-gwio.rules
+	install -D -m 644 userspace/gwiod/gwiod.service \
+		$(DESTDIR)/usr/lib/systemd/system/gwiod.service
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
+	rm -rf dts/build

@@ -8,6 +8,7 @@
 #   gwiod      gwiod against real mosquitto brokers on 127.0.0.1
 #   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
+#   dt         device-tree overlays and bindings (dtc, fdtoverlay)
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
 #
@@ -17,7 +18,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style sparse vm-ring)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -31,6 +32,7 @@ run_suite() {
 	gwiod-asan) GWIOD_BUILD="$top/userspace/build-asan" GWIOD_MAKEFLAGS=SANITIZE=1 \
 		"$top/tests/gwiod/run.sh" ;;
 	style) "$top/tests/style/checkpatch.sh" ;;
+	dt) "$top/tests/style/dt.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;
