@@ -11,6 +11,8 @@
 #   dt         device-tree overlays and bindings (dtc, fdtoverlay)
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
+#   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
+#              the amd64 guests (6.1 and 6.12)
 #
 # GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
 # suites are printed in full, passing ones only as their summary lines.
@@ -18,7 +20,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gwiod)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -35,6 +37,7 @@ run_suite() {
 	dt) "$top/tests/style/dt.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
+	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;
 	esac
 }
