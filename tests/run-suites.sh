@@ -11,6 +11,8 @@
 #   dt         device-tree overlays and bindings (dtc, fdtoverlay)
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
+#   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
+#              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
 #              the amd64 guests (6.1 and 6.12)
 #
@@ -20,7 +22,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gwiod)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-dt vm-gwiod)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -37,6 +39,7 @@ run_suite() {
 	dt) "$top/tests/style/dt.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
+	vm-dt) "$top/tests/vm/dt.sh" ;;
 	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;
 	esac
