@@ -64,6 +64,7 @@ install: modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 644 udev/60-gwio.rules \
 		$(DESTDIR)/usr/lib/udev/rules.d/60-gwio.rules
+	install -D -m 755 udev/gwio-links $(DESTDIR)/usr/lib/udev/gwio-links
 	install -D -m 644 userspace/gwiod/gwiod.service \
 		$(DESTDIR)/usr/lib/systemd/system/gwiod.service
 

@@ -120,7 +120,6 @@ struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
 	gdev->channels[index] = ch;
 	if (index >= gdev->channel_count)
 		gdev->channel_count = index + 1;
-	kobject_uevent(&ch->kobj, KOBJ_ADD);
 	return ch;
 
 err_del:
@@ -128,6 +127,16 @@ err_del:
 err_put:
 	kobject_put(&ch->kobj);	/* frees ch through the release */
 	return ERR_PTR(ret);
+}
+
+/*
+ * Channel kobjects are no devices and send no uevents of their own: once
+ * all are in place, a "change" on the device lets udev make the
+ * /dev/gwio/by-label/<label> links (udev/gwio-links).
+ */
+void gwio_channels_announce(struct gwio_dev *gdev)
+{
+	kobject_uevent(&gdev->dev.kobj, KOBJ_CHANGE);
 }
 
 void gwio_channels_remove(struct gwio_dev *gdev)

@@ -56,6 +56,7 @@ struct gwio_dev {
 	struct device dev;
 	struct cdev cdev;
 	int id;
+	char label[32];			/* sysfs "label", /dev/gwio/by-name/ */
 
 	/* configuration, open state and the ring allocation */
 	struct mutex lock;
@@ -152,6 +153,7 @@ struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
 				      const struct gwio_channel_ops *ops,
 				      void *priv);
 void gwio_channels_remove(struct gwio_dev *gdev);
+void gwio_channels_announce(struct gwio_dev *gdev);
 extern const struct kobj_type gwio_channel_ktype;
 
 static inline struct gwio_channel *to_gwio_channel(struct kobject *kobj)

@@ -105,6 +105,7 @@ static int gwio_sim_devices_create(void)
 			ret = PTR_ERR(gdev);
 			goto err;
 		}
+		snprintf(gdev->label, sizeof(gdev->label), "sim%d", i);
 		ret = gwio_dev_register(gdev);
 		if (ret) {
 			put_device(&gdev->dev);

@@ -85,6 +85,7 @@ static int gwio_platform_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
 	struct fwnode_handle *child;
+	const char *label = NULL;
 	struct gwio_dev *gdev;
 	u32 records;
 	int ret;
@@ -96,6 +97,9 @@ static int gwio_platform_probe(struct platform_device *pdev)
 	gdev = gwio_dev_create(dev);
 	if (IS_ERR(gdev))
 		return PTR_ERR(gdev);
+	if (device_property_read_string(dev, "label", &label))
+		label = fwnode_get_name(dev_fwnode(dev));
+	strscpy(gdev->label, label ?: dev_name(dev), sizeof(gdev->label));
 	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
 		ret = gwio_ring_resize(gdev, records);
 		if (ret) {
@@ -119,6 +123,7 @@ static int gwio_platform_probe(struct platform_device *pdev)
 		}
 	}
 	platform_set_drvdata(pdev, gdev);
+	gwio_channels_announce(gdev);
 	dev_info(dev, "gwio%d: %u channels\n", gdev->id, gdev->channel_count);
 	return 0;
 

@@ -258,6 +258,7 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 	mutex_lock(&gdev->lock);
 	gdev->sim = sim;
 	mutex_unlock(&gdev->lock);
+	gwio_channels_announce(gdev);
 	return 0;
 }
 

@@ -200,7 +200,15 @@ static ssize_t enable_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(enable);
 
+static ssize_t label_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_gwio_dev(dev)->label);
+}
+static DEVICE_ATTR_RO(label);
+
 static struct attribute *gwio_dev_attrs[] = {
+	&dev_attr_label.attr,
 	&dev_attr_ring_records.attr,
 	&dev_attr_watermark.attr,
 	&dev_attr_timeout_us.attr,

@@ -51,7 +51,7 @@ for id in "${ids[@]}"; do
 		cp -r "$top/Kbuild" "$top/kmod" "$b/"
 		make -s -C "$KDIR" M="$b" ARCH="$KARCH" \
 			CROSS_COMPILE="$CROSS_COMPILE" modules
-		cp "$b/gwio.ko" "$here/dt/run-tests.sh" "$p/"
+		cp "$b/gwio.ko" "$here/dt/run-tests.sh" "$top/udev/gwio-links" "$p/"
 		make -s -C "$top/userspace" BUILD="$work/$id/us" \
 			CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
 			STATIC=1 tools >&2

@@ -16,6 +16,10 @@ check dt-probe '[ -c /dev/gwio0 ] && [ "$(cat $ch/type)" = gpio-edge ] && [ "$(c
 	"no gwio0 with the power-button channel: $(ls /sys/class/gwio 2>&1)"
 check dt-one-device '[ "$(ls /sys/class/gwio | wc -l)" = 1 ]' \
 	"devices: $(ls /sys/class/gwio)"
+# the names udev/60-gwio.rules gives it
+links=$($P/gwio-links /class/gwio/gwio0)
+check dt-udev-links '[ "$links" = "gwio/by-name/gwio gwio/by-label/power-button" ]' \
+	"gwio-links: $links"
 
 # the mistakes, each with its own message
 dmesg >/tmp/dmesg.txt
