@@ -386,6 +386,15 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 	l->debounce_ns = debounce_us * NSEC_PER_USEC;
 
 	l->gpiod = fwnode_gpiod_get_index(fwnode, NULL, 0, GPIOD_IN, label);
+	/*
+	 * Boards without firmware GPIO references describe the line in a
+	 * GPIO lookup table: device name, con_id = the channel label.  So
+	 * do software nodes on 6.1, whose gpiolib cannot follow a reference
+	 * from one (-EINVAL there).
+	 */
+	if (PTR_ERR(l->gpiod) == -ENOENT ||
+	    (PTR_ERR(l->gpiod) == -EINVAL && is_software_node(fwnode)))
+		l->gpiod = gpiod_get(dev, label, GPIOD_IN);
 	if (IS_ERR(l->gpiod)) {
 		ret = dev_err_probe(dev, PTR_ERR(l->gpiod),
 				    "channel %s: no usable gpios\n", label);

@@ -11,6 +11,8 @@
 #   dt         device-tree overlays and bindings (dtc, fdtoverlay)
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
+#   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod), all
+#              four kernels: exact edges at 1-100 kHz, debounce, storms
 #   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
@@ -22,7 +24,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-dt vm-gwiod)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gpio vm-dt vm-gwiod)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -39,6 +41,7 @@ run_suite() {
 	dt) "$top/tests/style/dt.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
+	vm-gpio) "$top/tests/vm/gpio.sh" ;;
 	vm-dt) "$top/tests/vm/dt.sh" ;;
 	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;

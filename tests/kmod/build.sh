@@ -1,6 +1,6 @@
 #!/bin/bash
 # build.sh ID [OUT] — build the test-only modules (gwio-test-gpio.ko,
-# gwio-test-spi.ko, gwio-test-consumer.ko) for a VM kernel ID (6.1-amd64,
+# gwio-test-spi.ko, gwio-test-consumer.ko, gwio-test-board.ko) for a VM kernel ID (6.1-amd64,
 # 6.1-arm64, 6.12-amd64, 6.12-arm64; see tests/vm/fetch-kernels.sh) with
 # W=1, and copy the .ko files to OUT (default: tests/kmod/build/ID).
 # GWIO_KMOD_SPARSE=1 adds sparse (C=2). Any compiler or sparse diagnostic
@@ -31,7 +31,7 @@ if [[ -n $diag ]]; then
 	die "build for $id printed diagnostics"
 fi
 mkdir -p "$out"
-for m in gwio-test-gpio gwio-test-spi gwio-test-consumer; do
+for m in gwio-test-gpio gwio-test-spi gwio-test-consumer gwio-test-board; do
 	[[ -f $work/$m.ko ]] || die "$m.ko not built for $id"
 	cp "$work/$m.ko" "$out/"
 done

@@ -1,5 +1,6 @@
 #!/bin/bash
-# checkpatch.sh — the kernel's checkpatch.pl over kmod/, one verdict a file.
+# checkpatch.sh — the kernel's checkpatch.pl over kmod/ and the test-only
+# modules in tests/kmod/, one verdict a file.
 # checkpatch is not packaged on its own: take it from Debian's linux-source
 # package (downloaded once into ${GWIO_CACHE:-$HOME/.cache/gwio}/checkpatch).
 set -euo pipefail
@@ -27,7 +28,7 @@ fi
 
 cd "$top"
 pass=0 fail=0
-for f in kmod/*.c kmod/*.h kmod/uapi/*.h; do
+for f in kmod/*.c kmod/*.h kmod/uapi/*.h tests/kmod/*.c tests/kmod/*.h; do
 	ignore=""
 	# the one file allowed to test kernel versions (out of tree, it must)
 	[[ $f == kmod/compat.h ]] && ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON"

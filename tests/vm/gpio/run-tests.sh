@@ -1,0 +1,198 @@
+#!/bin/sh
+# shellcheck disable=SC2015 # pass() never fails
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of tests/vm/gpio.sh (busybox sh): gwio.ko GPIO edge channels
+# on the simulated chip (tests/kmod/gwio-test-gpio) through the real
+# gpiolib and irq core, described by tests/kmod/gwio-test-board:
+#   both0 = line 0 both edges, rise1 = line 1 rising, fall2 = line 2
+#   falling, bounce3 = line 3 both edges with 1 ms debounce.
+P=/payload
+G=/sys/kernel/debug/gwio-test-gpio
+D=/sys/class/gwio/gwio0
+rc=0
+pass() { echo "GWIO-TEST: PASS $*"; }
+fail() { echo "GWIO-TEST: FAIL $*"; rc=1; }
+check() { # check NAME WANT GOT
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 want $2 got $3"; fi
+}
+stat() { awk -v k="$1" '$1 == k { print $2 }' $G/stats; }
+line_busy() {
+	awk -v l="line$1" '$1 == l { for (i = 2; i < NF; i += 2) if ($i == "busy") print $(i + 1) }' $G/stats
+}
+wait_idle() {
+	n=0
+	while [ "$(line_busy "$1")" != 0 ] && [ $n -lt 600 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+}
+
+# edges NAME LINE COUNT PERIOD_NS RECORDS: a pulse train on LINE while
+# gwio-cat reads RECORDS records (or, as "t:MS", for MS milliseconds);
+# leaves /tmp/NAME.csv (records) and /tmp/NAME.edges (the chip's log of
+# what it generated)
+edges() {
+	echo 1 >$G/reset
+	case $5 in
+	t:*) limit="-t ${5#t:}" ;;
+	*) limit="-n $5 -t 30000" ;;
+	esac
+	# shellcheck disable=SC2086
+	$P/gwio-cat --start --flush -f csv $limit /dev/gwio0 \
+		>/tmp/"$1".csv 2>/tmp/"$1".err &
+	cat_pid=$!
+	sleep 0.3
+	echo "$2 $3 $4" >$G/pulse
+	wait_idle "$2"
+	wait $cat_pid
+	cat_rc=$?
+	awk -v l="$2" '$2 == l' $G/edges >/tmp/"$1".edges
+	[ $cat_rc = 0 ] || echo "gwio-cat: $(cat /tmp/"$1".err)"
+}
+
+# records FILE: data lines of a gwio-cat csv
+records() { grep -c '^[0-9]' "$1"; }
+
+# latency NAME: record ts - generated edge ts, pairwise in order (the
+# ring's clock is CLOCK_MONOTONIC, like the chip's log)
+latency() {
+	grep '^[0-9]' /tmp/"$1".csv | cut -d, -f2 >/tmp/"$1".rts
+	awk '{ print $1 }' /tmp/"$1".edges >/tmp/"$1".ets
+	paste -d' ' /tmp/"$1".rts /tmp/"$1".ets | awk '{ print $1 - $2 }' |
+		sort -n >/tmp/"$1".lat
+	n=$(wc -l </tmp/"$1".lat)
+	p50=$(sed -n "$(((n + 1) / 2))p" /tmp/"$1".lat)
+	p99=$(sed -n "$(((n * 99 + 99) / 100))p" /tmp/"$1".lat)
+	max=$(tail -n 1 /tmp/"$1".lat)
+	min=$(head -n 1 /tmp/"$1".lat)
+	echo "GWIO-BENCH: $1_latency_ns_p50 $p50"
+	echo "GWIO-BENCH: $1_latency_ns_p99 $p99"
+	echo "GWIO-BENCH: $1_latency_ns_max $max"
+	# a record stamped before its edge happened would be a bug
+	[ "${min:-0}" -ge 0 ]
+}
+
+# alternating FILE CHANNEL: levels 1,0,1,0..., flags rising/falling, no
+# glitch, timestamps rising
+alternating() {
+	awk -F, -v ch="$2" '/^[0-9]/ { n++; want = n % 2; f = want ? 2 : 4
+		if ($3 != ch || $4 != 2 || $5 != want || $6 != f) bad++
+		if (n > 1 && $2 <= ts) bad++; ts = $2 }
+		END { print bad + 0 }' "$1"
+}
+
+# consistent FILE CHANNEL: each record's level agrees with its direction
+# unless it carries GLITCH; prints "bad glitches"
+consistent() {
+	awk -F, -v ch="$2" '/^[0-9]/ { n++
+		if ($6 >= 8) { g++; f = $6 - 8 } else f = $6
+		if ($6 < 8 && ($5 == 1) != (f == 2)) bad++
+		if ($3 != ch || $4 != 2) bad++
+		if (n > 1 && $2 <= ts) bad++; ts = $2 }
+		END { print bad + 0, g + 0 }' "$1"
+}
+
+line_irqs() {
+	awk -v l="line$1" '$1 == l { for (i = 2; i < NF; i += 2) if ($i == "irqs") print $(i + 1) }' $G/stats
+}
+
+# all_same FILE CHANNEL VALUE FLAGS
+all_same() {
+	awk -F, -v ch="$2" -v v="$3" -v f="$4" '/^[0-9]/ { n++
+		if ($3 != ch || $4 != 2 || $5 != v || $6 != f) bad++
+		if (n > 1 && $2 <= ts) bad++; ts = $2 }
+		END { print bad + 0 }' "$1"
+}
+
+cd $P || exit 1
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+insmod ./gwio-test-gpio.ko ngpio=8 && insmod ./gwio.ko &&
+	insmod ./gwio-test-board.ko && pass load || fail load
+check probe "testboard 4" "$(cat $D/label 2>&1) $(ls $D/channels 2>/dev/null | wc -l)"
+check types "gpio-edge both rising falling both 1000" \
+	"$(cat $D/channels/both0/type) $(cat $D/channels/both0/edge) $(cat $D/channels/rise1/edge) $(cat $D/channels/fall2/edge) $(cat $D/channels/bounce3/edge) $(cat $D/channels/bounce3/debounce_us)"
+check not-threaded 0 "$(cat $D/channels/both0/threaded)"
+
+# --- exact counts and levels at 1 kHz, 10 kHz and 100 kHz ---------------
+for spec in "1k 1000 1000000" "10k 10000 100000" "100k 20000 10000"; do
+	set -- $spec
+	name=both-$1
+	[ "$1" = 100k ] && echo 1 >/sys/module/gwio_test_gpio/parameters/catch_up
+	edges "$name" 0 "$2" "$3" "$2"
+	echo 0 >/sys/module/gwio_test_gpio/parameters/catch_up
+	check "$name-records" "$2" "$(records /tmp/$name.csv)"
+	check "$name-generated" "$2" "$(wc -l </tmp/$name.edges)"
+	check "$name-levels-flags-order" 0 "$(alternating /tmp/$name.csv 0)"
+	latency "$name" && pass "$name-latency-sane" || fail "$name-latency-sane"
+	span=$(awk 'NR == 1 { a = $1 } { b = $1 } END { print b - a }' /tmp/$name.edges)
+	echo "GWIO-BENCH: $name-edges-per-s $(awk -v n="$2" -v s="$span" 'BEGIN { printf "%d", s ? (n - 1) * 1e9 / s : 0 }')"
+done
+check glitches-none 0 "$(cat $D/channels/both0/glitches)"
+check overruns-none 0 "$(cat $D/channels/both0/overruns)"
+
+# --- one edge direction only ------------------------------------------
+edges rise 1 1000 100000 500
+check rise-records 500 "$(records /tmp/rise.csv)"
+check rise-all-rising-high 0 "$(all_same /tmp/rise.csv 1 1 2)"
+edges fall 2 1000 100000 500
+check fall-records 500 "$(records /tmp/fall.csv)"
+check fall-all-falling-low 0 "$(all_same /tmp/fall.csv 2 0 4)"
+
+# --- debounce: 9 toggles 10 us apart are one edge, reported once quiet --
+edges bounce 3 9 10000 1
+check bounce-one-record "1" "$(records /tmp/bounce.csv)"
+check bounce-level-high 0 "$(all_same /tmp/bounce.csv 3 1 2)"
+# stamped at the last transition (in its interrupt), not at the report
+last=$(tail -n 1 /tmp/bounce.edges | awk '{ print $1 }')
+rts=$(grep '^[0-9]' /tmp/bounce.csv | cut -d, -f2)
+d=$((rts - last))
+[ $d -ge 0 ] && [ $d -lt 500000 ] && pass bounce-stamped-at-last-edge ||
+	fail bounce-stamped-at-last-edge "record $rts, last edge $last"
+[ "$(cat $D/channels/bounce3/bounces)" -ge 7 ] && pass bounce-counted ||
+	fail bounce-counted "$(cat $D/channels/bounce3/bounces)"
+
+# --- sysfs: bad writes change nothing ----------------------------------
+echo 2000000 >$D/channels/bounce3/debounce_us 2>/dev/null &&
+	fail debounce-range || pass debounce-range
+echo abc >$D/channels/bounce3/debounce_us 2>/dev/null &&
+	fail debounce-garbage || pass debounce-garbage
+check debounce-unchanged 1000 "$(cat $D/channels/bounce3/debounce_us)"
+echo 250 >$D/channels/bounce3/debounce_us && pass debounce-set || fail debounce-set
+check debounce-reads-back 250 "$(cat $D/channels/bounce3/debounce_us)"
+
+# --- a storm: unbind, bind, rmmod while 50 kHz of edges arrive ----------
+echo 1 >/sys/module/gwio_test_gpio/parameters/catch_up
+echo 1 >$D/enable
+echo "0 1000000 20000" >$G/pulse
+sleep 0.5
+echo gwio-io >/sys/bus/platform/drivers/gwio-io/unbind && pass storm-unbind ||
+	fail storm-unbind
+echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind && pass storm-bind ||
+	fail storm-bind
+echo 1 >$D/enable
+sleep 0.3
+rmmod gwio-test-board && rmmod gwio && pass storm-rmmod || fail storm-rmmod
+echo "0 0 0" >$G/pulse
+echo 0 >/sys/module/gwio_test_gpio/parameters/catch_up
+
+# --- a controller that sleeps: threaded handler -------------------------
+rmmod gwio-test-gpio
+insmod ./gwio-test-gpio.ko ngpio=8 sleeping=1 && insmod ./gwio.ko &&
+	insmod ./gwio-test-board.ko debounce_us=0 && pass sleeping-load ||
+	fail sleeping-load
+check sleeping-threaded 1 "$(cat $D/channels/both0/threaded)"
+echo 100 >$D/channels/both0/debounce_us 2>/dev/null &&
+	fail sleeping-no-debounce || pass sleeping-no-debounce
+# An expander merges edges that come while its status is being read
+# (the chip counts them as coalesced): one interrupt, one record, and a
+# record whose level contradicts its direction is flagged and counted.
+edges sleep 0 200 1000000 t:3000
+echo "sleeping chip: $(stat edges) edges, $(stat irqs) irqs, $(stat coalesced) coalesced"
+check sleep-one-record-per-irq "$(line_irqs 0)" "$(records /tmp/sleep.csv)"
+check sleep-glitches-flagged "0 $(cat $D/channels/both0/glitches)" \
+	"$(consistent /tmp/sleep.csv 0)"
+grep '^[0-9]' /tmp/sleep.csv | cut -d, -f2 >/tmp/sleep.rts
+[ "$(sort -n /tmp/sleep.rts | uniq | wc -l)" = "$(wc -l </tmp/sleep.rts)" ] &&
+	pass sleep-timestamps || fail sleep-timestamps
+rmmod gwio-test-board && rmmod gwio && rmmod gwio-test-gpio &&
+	pass unload || fail unload
+exit $rc
