@@ -175,7 +175,9 @@ static const struct bad_fixture bad_fixtures[] = {
 	{ "bad-qos-float.yaml", 16, 10,
 	  "qos: expected an integer" },
 	{ "bad-keepalive-range.yaml", 5, 14,
-	  "keepalive: 0 is out of range (1 to 65535)" },
+	  "keepalive: 0 is out of range (5 to 65535)" },
+	{ "bad-keepalive-short.yaml", 5, 14,
+	  "keepalive: 4s is out of range (5s to 65535s)" },
 	{ "bad-keepalive-negative.yaml", 5, 14,
 	  "out of range" },
 	{ "bad-keepalive-fraction.yaml", 5, 14,
@@ -328,6 +330,14 @@ static const struct bad_fixture bad_fixtures[] = {
 	  "contains a space or control character" },
 	{ "bad-duplicate-topic.yaml", 17, 12,
 	  "point 'temp1' already goes to 'plant1/temp1' by the route at line 13" },
+	{ "bad-name-em-space.yaml", 2, 7,
+	  "contains a space or control character (U+2003)" },
+	{ "bad-utf8-column.yaml", 4, 14,
+	  "not valid UTF-8 text: invalid leading UTF-8 octet (byte 0xff)" },
+	{ "bad-control-char.yaml", 4, 17,
+	  "not valid text: control characters are not allowed (U+0001)" },
+	{ "bad-route-points-empty-name.yaml", 13, 13,
+	  "points: empty point name" },
 };
 #define BAD_FIXTURE_COUNT (sizeof(bad_fixtures) / sizeof(bad_fixtures[0]))
 
@@ -747,6 +757,145 @@ static void test_inline_values(void **state)
 	gwiod_config_free(config);
 }
 
+/* Load @text, which must fail with -EINVAL at @line:@column. */
+static void expect_inline_error(const char *text, unsigned int line,
+				unsigned int column, const char *message)
+{
+	struct gwiod_config *config = (void *)1;
+	struct gwiod_config_error err;
+
+	assert_int_equal(load_text(text, &config, &err), -EINVAL);
+	assert_null(config);
+	if (err.line != line || err.column != column ||
+	    !strstr(err.reason, message))
+		fail_msg("%u:%u: \"%s\", expected %u:%u: \"%s\"", err.line,
+			 err.column, err.reason, line, column, message);
+}
+
+/*
+ * Reader errors come as a byte offset, which must land where libyaml's
+ * own marks would: columns in characters, a BOM not counted, and CR or
+ * NEL ending a line as well as LF.
+ */
+static void test_reader_error_position(void **state)
+{
+	(void)state;
+	expect_inline_error("\xef\xbb\xbfsite: \xff\n", 1, 7,
+			    "invalid leading UTF-8 octet");
+	expect_inline_error("site: a\rbroker: \xff\r", 2, 9,
+			    "invalid leading UTF-8 octet");
+	expect_inline_error("site: a\r\n# \xc3\xa9\xc3\xa9\xff\r\n", 2, 5,
+			    "(byte 0xff)");
+	expect_inline_error("# a\xc2\x85# b\xe2\x80\xa8x: \xc3\xa9\x80", 3, 5,
+			    "invalid leading UTF-8 octet (byte 0x80)");
+	expect_inline_error("site: \"a\xc3\n", 1, 10,
+			    "invalid trailing UTF-8 octet");
+	/* the tab hint finds the tab after a CR-only line end too */
+	expect_inline_error("site: x\r\t broker: 1\n", 2, 1,
+			    "YAML does not allow tabs");
+}
+
+/*
+ * Quoted user text is cut on a character boundary and has its control
+ * characters masked, NEL and LS included, so a message stays one line
+ * of valid UTF-8.
+ */
+static void test_message_quoting(void **state)
+{
+	static const char *const cut =
+		"site: s\n" BROKER SOURCE POINT
+		"routes: [{points: p, topic: t, mode: \"x"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\"}]\n";
+	struct gwiod_config *config;
+	struct gwiod_config_error err;
+
+	(void)state;
+	/* 'x' and 40 two-byte letters: the 68-byte cut falls inside one */
+	assert_int_equal(load_text(cut, &config, &err), -EINVAL);
+	if (!strstr(err.reason, "x\xc3\xa9") ||
+	    !strstr(err.reason, "\xc3\xa9...'") ||
+	    strstr(err.reason, "\xc3...'"))
+		fail_msg("not cut on a character: \"%s\"", err.reason);
+	expect_inline_error("site: s\n" BROKER SOURCE POINT
+			    "routes: [{points: p, topic: t, mode: \"a\\Nb\\Lc\\nd\"}]\n",
+			    5, 38, "unknown value 'a?b?c?d'");
+	/* the same inside gwiod_topic_expand()'s reason */
+	expect_inline_error("site: s\n" BROKER SOURCE POINT
+			    "routes: [{points: p, topic: \"{a\\nb}\", mode: raw}]\n",
+			    5, 29, "unknown placeholder {a?b}");
+}
+
+/* Every Unicode space is refused in names, not only ASCII's and NBSP. */
+static void test_name_spaces(void **state)
+{
+	static const char *const spaces[] = {
+		"\\t", "\\N", "\\_", "\\u1680", "\\u2000", "\\u200a",
+		"\\L", "\\P", "\\u202f", "\\u205f", "\\u3000", "\\x7f",
+		"\\x9f",
+	};
+	struct gwiod_config *config;
+	struct gwiod_config_error err;
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "site: \"a%sb\"\n" BROKER SOURCE POINT ROUTE,
+			 spaces[i]);
+		expect_inline_error(text, 1, 7,
+				    "contains a space or control character");
+	}
+	/* letters from anywhere are fine, as the docs promise */
+	assert_int_equal(load_text("site: \"\\u6e29\\u5ea61-\\u00e9t\\u00e9\"\n"
+				   BROKER SOURCE POINT ROUTE, &config, &err), 0);
+	assert_string_equal(config->site,
+			    "\xe6\xb8\xa9\xe5\xba\xa6" "1-\xc3\xa9t\xc3\xa9");
+	gwiod_config_free(config);
+}
+
+/* MQTT strings have a 16-bit length: one more byte cannot be sent. */
+static void test_mqtt_string_limit(void **state)
+{
+	static const char *const keys[] = { "client_id", "username",
+					    "password" };
+	/* the longest value, one byte more, and its terminator */
+	size_t size = 65536 + 512;
+	char *text = malloc(size), *value = malloc(65535 + 2);
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(value);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct gwiod_config *config;
+		struct gwiod_config_error err;
+		char message[64];
+
+		memset(value, 'a', 65535);
+		value[65535] = '\0';
+		snprintf(text, size,
+			 "site: s\nbroker: {host: h, protocol: 5, %s: %s}\n"
+			 SOURCE POINT ROUTE, keys[i], value);
+		assert_int_equal(load_text(text, &config, &err), 0);
+		gwiod_config_free(config);
+
+		strcat(value, "a");
+		snprintf(text, size,
+			 "site: s\nbroker: {host: h, protocol: 5, %s: %s}\n"
+			 SOURCE POINT ROUTE, keys[i], value);
+		snprintf(message, sizeof(message),
+			 "%s: longer than 65535 bytes", keys[i]);
+		expect_inline_error(text, 2, 32 + strlen(keys[i]) + 2,
+				    message);
+	}
+	free(value);
+	free(text);
+}
+
 /* ----------------------------------------------------- file problems */
 
 static void test_missing_file(void **state)
@@ -792,6 +941,24 @@ static void test_huge_file(void **state)
 	assert_int_equal(gwiod_config_load(path, &config, &err), -EFBIG);
 	unlink(path);
 	assert_null(config);
+	assert_non_null(strstr(err.reason, "larger than 16 MiB"));
+}
+
+/* The buffer loader has the file loader's size limit. */
+static void test_huge_buffer(void **state)
+{
+	size_t size = GWIOD_CONFIG_MAX_FILE_SIZE + 1;
+	char *text = calloc(size, 1);
+	struct gwiod_config *config = (void *)1;
+	struct gwiod_config_error err;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(gwiod_config_load_buffer(text, size, "big.yaml",
+						  &config, &err), -EFBIG);
+	free(text);
+	assert_null(config);
+	assert_int_equal(err.line, 0);
 	assert_non_null(strstr(err.reason, "larger than 16 MiB"));
 }
 
@@ -885,6 +1052,12 @@ static void test_durations(void **state)
 		{ "0s", 0 },
 		{ "18446744073709551615ns", UINT64_MAX },
 		{ "213503d", 213503 * 86400000000000ull },
+		/* whole nanoseconds though the unit is no multiple of 10^k */
+		{ "0.00000000005m", 3 },
+		{ "0.000000000005d", 432 },
+		{ "0.0000000000003125d", 27 },
+		{ "0.00000000000031250000d", 27 },
+		{ "0.5us", 500 },
 	};
 	static const struct {
 		const char *text;
@@ -902,6 +1075,8 @@ static void test_durations(void **state)
 		{ ".s", "expected a number" },
 		{ "1.5ns", "finer than a nanosecond" },
 		{ "0.0000000001s", "finer than a nanosecond" },
+		{ "0.00000000001m", "finer than a nanosecond" },
+		{ "0.00000000000000003125d", "finer than a nanosecond" },
 		{ "18446744073709551616ns", "too long" },
 		{ "213504d", "too long" },
 		{ "18446744073709551615ns1ns", "too long" },
@@ -1007,6 +1182,8 @@ static void test_topic_errors(void **state)
 		{ "$SYS/x", &all_fields, "reserved for the broker" },
 		{ "{site}/{point}", &site_only, "{point} is not available" },
 		{ "{channel}", &site_only, "{channel} is not available" },
+		/* user text in the reason cannot start a second line */
+		{ "{a\nb}", &all_fields, "unknown placeholder {a?b}" },
 	};
 	char buf[64], why[256];
 
@@ -1058,9 +1235,14 @@ int main(void)
 		cmocka_unit_test(test_example_drives_the_pipeline),
 		cmocka_unit_test(test_inline_variants_load),
 		cmocka_unit_test(test_inline_values),
+		cmocka_unit_test(test_reader_error_position),
+		cmocka_unit_test(test_message_quoting),
+		cmocka_unit_test(test_name_spaces),
+		cmocka_unit_test(test_mqtt_string_limit),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_huge_file),
+		cmocka_unit_test(test_huge_buffer),
 		cmocka_unit_test(test_error_is_optional),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_every_allocation_failure),

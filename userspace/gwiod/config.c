@@ -26,6 +26,7 @@
 #include "config.h"
 
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
 
 /* -------------------------------------------------------- allocation */
 
@@ -94,7 +95,6 @@ struct loader {
 
 	/* Nodes kept for checks that run after their item was loaded. */
 	yaml_node_t **point_nodes;	/* each point's mapping */
-	yaml_node_t **route_nodes;	/* each route's mapping */
 	struct {
 		yaml_node_t *points;	/* the value of points: */
 		yaml_node_t *topic;	/* the value of topic: */
@@ -156,9 +156,15 @@ static int fail_nomem(struct loader *l)
 	return -ENOMEM;
 }
 
+/* libyaml counts from 0; people, editors and compilers from 1. */
 static unsigned int node_line(const yaml_node_t *node)
 {
 	return node->start_mark.line + 1;
+}
+
+static unsigned int node_column(const yaml_node_t *node)
+{
+	return node->start_mark.column + 1;
 }
 
 int gwiod_config_error_format(const struct gwiod_config_error *err,
@@ -199,15 +205,16 @@ static int warn_node(struct loader *l, const yaml_node_t *node,
 	if (!warning->message)
 		return fail_nomem(l);
 	warning->line = node_line(node);
-	warning->column = node->start_mark.column + 1;
+	warning->column = node_column(node);
 	config->warning_count++;
 	return 0;
 }
 
 int gwiod_config_warning_format(const struct gwiod_config *config,
-				size_t index, char *buf, size_t size)
+				size_t warning_index, char *buf, size_t size)
 {
-	const struct gwiod_config_warning *warning = &config->warnings[index];
+	const struct gwiod_config_warning *warning =
+		&config->warnings[warning_index];
 
 	return snprintf(buf, size, "%s:%u:%u: warning: %s", config->path,
 			warning->line, warning->column, warning->message);
@@ -216,28 +223,67 @@ int gwiod_config_warning_format(const struct gwiod_config *config,
 /* ----------------------------------------------------- text helpers */
 
 /*
- * User text inside a message: cut to a readable length and with control
- * characters masked, so a stray newline cannot forge a second line.
+ * The code point at @text[*i], moving *i past it.  Scalars come out of
+ * libyaml as valid UTF-8 (its reader refuses anything else, and escapes
+ * are encoded), so this only guards against running off the end.
+ */
+static uint32_t next_code_point(const char *text, size_t length, size_t *i)
+{
+	const unsigned char *p = (const unsigned char *)text + *i;
+	size_t width = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	uint32_t value = width == 1 ? p[0] : p[0] & (0x3f >> (width - 1));
+
+	if (width > length - *i)
+		width = length - *i;
+	for (size_t k = 1; k < width; k++)
+		value = value << 6 | (p[k] & 0x3f);
+	*i += width;
+	return value;
+}
+
+/* C0, DEL and C1 (NEL among them), and Unicode's line separators. */
+static bool is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+	       c == 0x2029;
+}
+
+/*
+ * User text inside a message: cut to a readable length, on a character
+ * boundary so the message stays UTF-8, and with control characters
+ * masked, so a stray newline cannot forge a second line.
  */
 struct quoted {
 	char text[72];
 };
 
-static struct quoted quote(const char *text)
+static struct quoted quote_n(const char *text, size_t length)
 {
 	struct quoted q;
-	size_t i;
+	size_t in = 0, out = 0;
 
-	for (i = 0; text[i] && i < sizeof(q.text) - 4; i++)
-		q.text[i] = (unsigned char)text[i] < 0x20 ||
-			    text[i] == 0x7f ? '?' : text[i];
-	if (text[i])
-		memcpy(&q.text[i], "...", 3), i += 3;
-	q.text[i] = '\0';
+	while (in < length) {
+		size_t start = in;
+		uint32_t c = next_code_point(text, length, &in);
+		size_t width = is_control(c) ? 1 : in - start;
+
+		if (out + width > sizeof(q.text) - 4) {
+			in = start;
+			break;
+		}
+		if (is_control(c))
+			q.text[out] = '?';
+		else
+			memcpy(&q.text[out], &text[start], width);
+		out += width;
+	}
+	if (in < length)
+		memcpy(&q.text[out], "...", 3), out += 3;
+	q.text[out] = '\0';
 	return q;
 }
 
-#define Q(user_text) (quote(user_text).text)
+#define Q(user_text) (quote_n(user_text, strlen(user_text)).text)
 
 /* Levenshtein distance, for "did you mean"; long words never match. */
 static size_t edit_distance(const char *a, const char *b)
@@ -378,6 +424,18 @@ static int copy_scalar(struct loader *l, const yaml_node_t *node,
  */
 #define NAME_RESERVED	"/+#{}*?[]\\"
 
+/*
+ * Unicode's White_Space and control characters: invisible or ambiguous
+ * in a topic or a log line, and an em space pasted from a document would
+ * otherwise make two names that look the same.
+ */
+static bool is_space_or_control(uint32_t c)
+{
+	return is_control(c) || c == ' ' || c == 0xa0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200a) || c == 0x202f || c == 0x205f ||
+	       c == 0x3000;
+}
+
 static int check_name(struct loader *l, const yaml_node_t *node,
 		      const char *key)
 {
@@ -389,15 +447,14 @@ static int check_name(struct loader *l, const yaml_node_t *node,
 	if (length > GWIOD_CONFIG_MAX_NAME)
 		return fail_node(l, node, "%s: longer than %d bytes", key,
 				 GWIOD_CONFIG_MAX_NAME);
-	for (size_t i = 0; i < length; i++) {
+	for (size_t i = 0; i < length;) {
 		unsigned char c = name[i];
+		uint32_t code_point = next_code_point(name, length, &i);
 
-		/* C1 controls and NBSP are U+0080..U+00A0: C2 80..C2 A0 */
-		if (c <= ' ' || c == 0x7f ||
-		    (c == 0xc2 && (unsigned char)name[i + 1] <= 0xa0))
+		if (is_space_or_control(code_point))
 			return fail_node(l, node,
-					 "%s: '%s' contains a space or control character",
-					 key, Q(name));
+					 "%s: '%s' contains a space or control character (U+%04" PRIX32 ")",
+					 key, Q(name), code_point);
 		if (strchr(NAME_RESERVED, c))
 			return fail_node(l, node,
 					 "%s: '%s' contains '%c', which is reserved in names (any of %s)",
@@ -420,7 +477,7 @@ static int parse_bool(struct loader *l, const yaml_node_t *node,
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(truths); i++) {
 		if (!strcmp(scalar_text(node), truths[i])) {
 			*target = true;
 			return 0;
@@ -620,8 +677,16 @@ struct key_spec {
 	{ .name = key, .kind = KIND_CUSTOM, .required = required_,	\
 	  .offset = offsetof(type, member), .parse = parse_ }
 
-/* More than any mapping of the format has. */
+/*
+ * The size of every seen[] array, which load_mapping() indexes by
+ * position in the key table.  Strictly more than any table has, so that
+ * seen_of() for a name a table lacks lands on a cleared entry ("not
+ * given") instead of past the array; KEY_TABLE_FITS() checks each table.
+ */
 #define MAX_KEYS	16
+#define KEY_TABLE_FITS(table)						\
+	_Static_assert(ARRAY_SIZE(table) < MAX_KEYS,			\
+		       #table " needs a bigger MAX_KEYS")
 
 static size_t find_key(const struct key_spec *specs, size_t count,
 		       const char *name)
@@ -810,8 +875,7 @@ static bool is_unit_char(char c)
 
 static bool find_unit(const char *start, const char *end, uint64_t *unit_ns)
 {
-	for (size_t i = 0; i < sizeof(duration_units) /
-			       sizeof(duration_units[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++) {
 		if (strlen(duration_units[i].name) == (size_t)(end - start) &&
 		    !memcmp(duration_units[i].name, start, end - start)) {
 			*unit_ns = duration_units[i].ns;
@@ -839,15 +903,31 @@ static const char *match_unit(const char **cursor, uint64_t *unit_ns)
 	return NULL;
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t rest = a % b;
+
+		a = b;
+		b = rest;
+	}
+	return a;
+}
+
 int gwiod_duration_parse(const char *text, uint64_t *ns, const char **reason)
 {
+	/*
+	 * Up to 10^16: the longest unit, a day, is 2^16 * 3^3 * 5^11 ns, so
+	 * a fraction whose last non-zero digit is further out than the 16th
+	 * is never whole nanoseconds in any unit.
+	 */
 	static const uint64_t powers_of_ten[] = {
 		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 		100000000, 1000000000, 10000000000ull, 100000000000ull,
 		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull,
 	};
-	const size_t max_fraction_digits =
-		sizeof(powers_of_ten) / sizeof(powers_of_ten[0]) - 1;
+	const size_t max_fraction_digits = ARRAY_SIZE(powers_of_ten) - 1;
 	const char *p = text, *problem = NULL;
 	uint64_t total = 0;
 
@@ -857,6 +937,7 @@ int gwiod_duration_parse(const char *text, uint64_t *ns, const char **reason)
 		problem = "is negative";
 	while (!problem && *p) {
 		uint64_t whole = 0, fraction = 0, unit_ns = 0, part;
+		uint64_t divisor, common;
 		size_t digits = 0, fraction_digits = 0;
 
 		for (; *p >= '0' && *p <= '9'; p++, digits++) {
@@ -885,18 +966,23 @@ int gwiod_duration_parse(const char *text, uint64_t *ns, const char **reason)
 			problem = "expected a number followed by a unit (e.g. 10s)";
 			break;
 		}
-		while (fraction_digits && fraction % 10 == 0) {
-			fraction /= 10;
-			fraction_digits--;
-		}
 		problem = match_unit(&p, &unit_ns);
 		if (problem)
 			break;
-		if (unit_ns % powers_of_ten[fraction_digits]) {
+		/*
+		 * fraction / 10^digits of the unit, in lowest terms, so that
+		 * 0.00000000005m (3 ns) is whole although a minute is not a
+		 * multiple of 10^11 ns.  Less than one unit: no overflow.
+		 */
+		divisor = powers_of_ten[fraction_digits];
+		common = gcd(fraction, divisor);
+		fraction /= common;
+		divisor /= common;
+		if (unit_ns % divisor) {
 			problem = "is finer than a nanosecond";
 			break;
 		}
-		part = fraction * (unit_ns / powers_of_ten[fraction_digits]);
+		part = fraction * (unit_ns / divisor);
 		if (whole > (UINT64_MAX - part) / unit_ns ||
 		    whole * unit_ns + part > UINT64_MAX - total) {
 			problem = "is too long (more than 584 years)";
@@ -1007,14 +1093,13 @@ int gwiod_topic_expand(const char *topic_template,
 			return topic_fail(&w, "'{' at offset %zu is not closed",
 					  (size_t)(p - topic_template));
 		name_length = close - (p + 1);
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < ARRAY_SIZE(placeholders); i++)
 			if (strlen(placeholders[i]) == name_length &&
 			    !memcmp(placeholders[i], p + 1, name_length))
 				break;
-		if (i == 5)
-			return topic_fail(&w, "unknown placeholder {%.*s} (known: {site} {source} {point} {device} {channel})",
-					  (int)(name_length > 40 ? 40 : name_length),
-					  p + 1);
+		if (i == ARRAY_SIZE(placeholders))
+			return topic_fail(&w, "unknown placeholder {%s} (known: {site} {source} {point} {device} {channel})",
+					  quote_n(p + 1, name_length).text);
 		switch (i) {
 		case 0:
 			value = fields->site;
@@ -1090,7 +1175,8 @@ static int parse_tls(struct loader *l, yaml_node_t *node, void *target,
 		KEY("insecure", KIND_BOOL, struct gwiod_config_tls, insecure,
 		    false),
 	};
-	const size_t count = sizeof(specs) / sizeof(specs[0]);
+	KEY_TABLE_FITS(specs);
+	const size_t count = ARRAY_SIZE(specs);
 	struct gwiod_config_tls *tls = target;
 	struct seen_key seen[MAX_KEYS];
 	int rc;
@@ -1130,14 +1216,19 @@ static int parse_protocol(struct loader *l, yaml_node_t *node, void *target,
 		{ "5.0", GWIOD_MQTT_5 },
 	};
 	int value;
-	int rc = parse_enum(l, node, key, names, 3, &value);
+	int rc = parse_enum(l, node, key, names, ARRAY_SIZE(names), &value);
 
 	if (!rc)
 		*(enum gwiod_mqtt_protocol *)target = value;
 	return rc;
 }
 
-/* MQTT's keepalive is whole seconds, so a bare number means seconds. */
+/*
+ * MQTT's keepalive is whole seconds, so a bare number means seconds.
+ * libmosquitto refuses less than 5 s at connect time: refuse it here.
+ */
+#define KEEPALIVE_MIN_S		5
+
 static int parse_keepalive(struct loader *l, yaml_node_t *node, void *target,
 			   const char *key)
 {
@@ -1148,7 +1239,7 @@ static int parse_keepalive(struct loader *l, yaml_node_t *node, void *target,
 		return rc;
 	if (strspn(scalar_text(node), "-0123456789") ==
 	    node->data.scalar.length) {
-		rc = parse_uint(l, node, key, 1, 65535, &seconds);
+		rc = parse_uint(l, node, key, KEEPALIVE_MIN_S, 65535, &seconds);
 	} else {
 		rc = parse_duration(l, node, key, 0, &ns);
 		if (rc)
@@ -1157,9 +1248,9 @@ static int parse_keepalive(struct loader *l, yaml_node_t *node, void *target,
 		if (ns % 1000000000)
 			return fail_node(l, node, "%s: must be whole seconds",
 					 key);
-		if (seconds < 1 || seconds > 65535)
+		if (seconds < KEEPALIVE_MIN_S || seconds > 65535)
 			return fail_node(l, node,
-					 "%s: %s is out of range (1s to 65535s)",
+					 "%s: %s is out of range (5s to 65535s)",
 					 key, Q(scalar_text(node)));
 	}
 	if (!rc)
@@ -1167,9 +1258,15 @@ static int parse_keepalive(struct loader *l, yaml_node_t *node, void *target,
 	return rc;
 }
 
+/* MQTT sends strings with a 16-bit length; a longer one cannot connect. */
+#define MQTT_STRING_MAX		65535
+
 static int parse_broker(struct loader *l, yaml_node_t *node, void *target,
 			const char *key)
 {
+	static const char *const mqtt_strings[] = {
+		"client_id", "username", "password",
+	};
 	static const struct key_spec specs[] = {
 		KEY("host", KIND_STRING, struct gwiod_config_broker, host,
 		    true),
@@ -1195,7 +1292,8 @@ static int parse_broker(struct loader *l, yaml_node_t *node, void *target,
 		KEY_DURATION("health_interval", struct gwiod_config_broker,
 			     health_interval_ns, 1000000000),
 	};
-	const size_t count = sizeof(specs) / sizeof(specs[0]);
+	KEY_TABLE_FITS(specs);
+	const size_t count = ARRAY_SIZE(specs);
 	struct gwiod_config_broker *broker = target;
 	struct seen_key seen[MAX_KEYS];
 	const struct seen_key *status;
@@ -1213,6 +1311,15 @@ static int parse_broker(struct loader *l, yaml_node_t *node, void *target,
 	if (rc)
 		return rc;
 
+	for (size_t i = 0; i < ARRAY_SIZE(mqtt_strings); i++) {
+		const yaml_node_t *value =
+			seen_of(specs, count, seen, mqtt_strings[i])->value;
+
+		if (value && value->data.scalar.length > MQTT_STRING_MAX)
+			return fail_node(l, value,
+					 "%s: longer than %d bytes, the most MQTT can send",
+					 mqtt_strings[i], MQTT_STRING_MAX);
+	}
 	if (strstr(broker->host, "://"))
 		return fail_node(l, seen_of(specs, count, seen, "host")->value,
 				 "host: '%s' is a URL; give the bare host name and set port: and tls: instead",
@@ -1259,7 +1366,7 @@ static int parse_source_type(struct loader *l, yaml_node_t *node,
 		{ "gwio", GWIOD_SOURCE_GWIO },
 	};
 	int value;
-	int rc = parse_enum(l, node, key, names, 1, &value);
+	int rc = parse_enum(l, node, key, names, ARRAY_SIZE(names), &value);
 
 	if (!rc)
 		*(enum gwiod_source_type *)target = value;
@@ -1278,8 +1385,8 @@ static const struct key_spec gwio_source_keys[] = {
 	KEY("device", KIND_PATH, struct gwiod_config_source, gwio.device,
 	    true),
 };
-#define GWIO_SOURCE_KEY_COUNT \
-	(sizeof(gwio_source_keys) / sizeof(gwio_source_keys[0]))
+#define GWIO_SOURCE_KEY_COUNT ARRAY_SIZE(gwio_source_keys)
+KEY_TABLE_FITS(gwio_source_keys);
 
 static int load_source(struct loader *l, yaml_node_t *node, size_t index)
 {
@@ -1309,7 +1416,7 @@ static int load_source(struct loader *l, yaml_node_t *node, size_t index)
 			 "device")->value;
 	source->device_index = index;
 	source->line = node_line(node);
-	source->column = node->start_mark.column + 1;
+	source->column = node_column(node);
 	base = strrchr(source->gwio.device, '/') + 1;
 	if (!*base)
 		return fail_node(l, device,
@@ -1426,7 +1533,8 @@ static const struct key_spec point_keys[] = {
 	KEY_CUSTOM("deadband", struct gwiod_config_point, deadband,
 		   parse_deadband, false),
 };
-#define POINT_KEY_COUNT (sizeof(point_keys) / sizeof(point_keys[0]))
+#define POINT_KEY_COUNT ARRAY_SIZE(point_keys)
+KEY_TABLE_FITS(point_keys);
 
 static int load_point(struct loader *l, yaml_node_t *node, size_t index)
 {
@@ -1450,7 +1558,7 @@ static int load_point(struct loader *l, yaml_node_t *node, size_t index)
 		point->source = 0;
 	}
 	point->line = node_line(node);
-	point->column = node->start_mark.column + 1;
+	point->column = node_column(node);
 	l->point_nodes[index] = node;
 	return 0;
 }
@@ -1602,7 +1710,7 @@ static int parse_mode(struct loader *l, yaml_node_t *node, void *target,
 		{ "downsample", GWIOD_MODE_DOWNSAMPLE },
 	};
 	int value;
-	int rc = parse_enum(l, node, key, names, 3, &value);
+	int rc = parse_enum(l, node, key, names, ARRAY_SIZE(names), &value);
 
 	if (!rc)
 		*(enum gwiod_mode *)target = value;
@@ -1616,7 +1724,7 @@ static int parse_format(struct loader *l, yaml_node_t *node, void *target,
 		{ "json", GWIOD_FORMAT_JSON },
 	};
 	int value;
-	int rc = parse_enum(l, node, key, names, 1, &value);
+	int rc = parse_enum(l, node, key, names, ARRAY_SIZE(names), &value);
 
 	if (!rc)
 		*(enum gwiod_payload_format *)target = value;
@@ -1644,7 +1752,8 @@ static int parse_stats(struct loader *l, yaml_node_t *node, void *target,
 		yaml_node_t *item = sequence_item(l, node, i);
 		int stat;
 
-		rc = parse_enum(l, item, "stats", names, 7, &stat);
+		rc = parse_enum(l, item, "stats", names, ARRAY_SIZE(names),
+				&stat);
 		if (rc)
 			return rc;
 		if (mask & stat)
@@ -1665,10 +1774,22 @@ static int parse_batch(struct loader *l, yaml_node_t *node, void *target,
 		KEY_DURATION("max_span", struct gwiod_config_route,
 			     batch_max_span_ns, 1),
 	};
+	KEY_TABLE_FITS(specs);
 	struct seen_key seen[MAX_KEYS];
 
 	(void)key;
-	return load_mapping(l, node, "batch", specs, 2, target, seen);
+	return load_mapping(l, node, "batch", specs, ARRAY_SIZE(specs), target,
+			    seen);
+}
+
+static int expect_point_selector(struct loader *l, const yaml_node_t *node,
+				 const char *key)
+{
+	int rc = expect_scalar(l, node, key, "a point name or pattern");
+
+	if (!rc && !node->data.scalar.length)
+		rc = fail_node(l, node, "%s: empty point name", key);
+	return rc;
 }
 
 /* Only the shape here; names are resolved once all routes are in. */
@@ -1679,15 +1800,10 @@ static int parse_route_points(struct loader *l, yaml_node_t *node,
 
 	(void)target;
 	if (node->type == YAML_SCALAR_NODE)
-		return expect_scalar(l, node, key, "a point name or pattern");
+		return expect_point_selector(l, node, key);
 	rc = expect_list(l, node, key, "[temp1, \"press*\"]");
-	for (size_t i = 0; !rc && i < sequence_length(node); i++) {
-		yaml_node_t *item = sequence_item(l, node, i);
-
-		rc = expect_scalar(l, item, key, "a point name or pattern");
-		if (!rc && !item->data.scalar.length)
-			rc = fail_node(l, item, "%s: empty point name", key);
-	}
+	for (size_t i = 0; !rc && i < sequence_length(node); i++)
+		rc = expect_point_selector(l, sequence_item(l, node, i), key);
 	return rc;
 }
 
@@ -1707,7 +1823,8 @@ static const struct key_spec route_keys[] = {
 	/* offset 0: batch fills two members of the route */
 	{ .name = "batch", .kind = KIND_CUSTOM, .parse = parse_batch },
 };
-#define ROUTE_KEY_COUNT (sizeof(route_keys) / sizeof(route_keys[0]))
+#define ROUTE_KEY_COUNT ARRAY_SIZE(route_keys)
+KEY_TABLE_FITS(route_keys);
 
 static const char *const mode_names[] = {
 	[GWIOD_MODE_RAW] = "raw",
@@ -1732,7 +1849,7 @@ static int check_mode_keys(struct loader *l, yaml_node_t *node,
 	};
 	const char *mode = mode_names[route->mode];
 
-	for (size_t i = 0; i < sizeof(mode_keys) / sizeof(mode_keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mode_keys); i++) {
 		const struct seen_key *given =
 			seen_of(route_keys, ROUTE_KEY_COUNT, seen,
 				mode_keys[i].key);
@@ -1762,8 +1879,10 @@ static int load_route(struct loader *l, yaml_node_t *node, size_t index)
 {
 	struct gwiod_config_route *route = &l->config->routes[index];
 	struct seen_key seen[MAX_KEYS];
-	struct gwiod_topic_fields placeholder_fields = {
-		"site", "source", "point", "device", 0,
+	/* stand-ins that pass every topic rule: only the template is judged */
+	static const struct gwiod_topic_fields placeholder_fields = {
+		.site = "site", .source = "source", .point = "point",
+		.device = "device", .channel = 0,
 	};
 	char why[256];
 	int rc;
@@ -1781,8 +1900,7 @@ static int load_route(struct loader *l, yaml_node_t *node, size_t index)
 	if (rc)
 		return rc;
 	route->line = node_line(node);
-	route->column = node->start_mark.column + 1;
-	l->route_nodes[index] = node;
+	route->column = node_column(node);
 	l->route_keys[index].points =
 		seen_of(route_keys, ROUTE_KEY_COUNT, seen, "points")->value;
 	l->route_keys[index].topic =
@@ -1944,7 +2062,10 @@ static int check_binding_topics(struct loader *l)
 		goto out;
 	}
 
-	/* one warning per topic: groups of equal topics, in file order */
+	/*
+	 * One warning per topic: runs of equal topics, each in binding
+	 * order; sort_warnings() puts them in file order afterwards.
+	 */
 	qsort(keys, count, sizeof(*keys), compare_binding_topics);
 	for (size_t start = 0, end; start < count && !rc; start = end) {
 		bool retained = false;
@@ -2033,9 +2154,8 @@ static int parse_routes(struct loader *l, yaml_node_t *node, void *target,
 		return rc;
 	count = sequence_length(node);
 	config->routes = config_calloc(count, sizeof(*config->routes));
-	l->route_nodes = config_calloc(count, sizeof(*l->route_nodes));
 	l->route_keys = config_calloc(count, sizeof(*l->route_keys));
-	if (!config->routes || !l->route_nodes || !l->route_keys)
+	if (!config->routes || !l->route_keys)
 		return fail_nomem(l);
 	config->route_count = count;
 	for (size_t i = 0; i < count; i++) {
@@ -2057,13 +2177,18 @@ static const struct key_spec root_keys[] = {
 	KEY_CUSTOM("points", struct gwiod_config, points, parse_points, true),
 	KEY_CUSTOM("routes", struct gwiod_config, routes, parse_routes, true),
 };
+KEY_TABLE_FITS(root_keys);
 
 /* Checks run in dependency order; a reader wants them in file order. */
 static void sort_warnings(struct gwiod_config *config)
 {
 	struct gwiod_config_warning *warnings = config->warnings;
 
-	/* insertion sort: stable, and there are only ever a few */
+	/*
+	 * Insertion sort: stable, so warnings at one place keep the order
+	 * they were found in, and close to linear because each check
+	 * already walks the file in order.
+	 */
 	for (size_t i = 1; i < config->warning_count; i++) {
 		struct gwiod_config_warning moving = warnings[i];
 		size_t j = i;
@@ -2076,34 +2201,86 @@ static void sort_warnings(struct gwiod_config *config)
 	}
 }
 
+/*
+ * Bytes of the line break at @p, or 0: LF, CR LF, CR, and NEL, LS and PS
+ * in UTF-8, the breaks libyaml counts lines by.
+ */
+static size_t line_break_width(const char *p, const char *end)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t left = end - p;
+
+	if (u[0] == '\r')
+		return left > 1 && u[1] == '\n' ? 2 : 1;
+	if (u[0] == '\n')
+		return 1;
+	if (left > 1 && u[0] == 0xc2 && u[1] == 0x85)
+		return 2;
+	if (left > 2 && u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/*
+ * The text as libyaml's marks count it, so that a byte offset and a mark
+ * can be translated: lines by its line breaks, columns in characters,
+ * and a leading BOM not counted at all.
+ */
+struct text_walk {
+	const char *p, *end;
+	yaml_mark_t mark;	/* where p is */
+};
+
+static struct text_walk walk_start(const struct loader *l, size_t stop)
+{
+	struct text_walk w = {
+		.p = l->text,
+		.end = l->text + (stop < l->text_size ? stop : l->text_size),
+	};
+
+	if (w.end - w.p >= 3 && !memcmp(w.p, "\xef\xbb\xbf", 3))
+		w.p += 3;
+	return w;
+}
+
+static void walk_step(struct text_walk *w)
+{
+	size_t line_break = line_break_width(w->p, w->end);
+
+	if (line_break) {
+		w->p += line_break;
+		w->mark.line++;
+		w->mark.column = 0;
+		return;
+	}
+	do
+		w->p++;
+	while (w->p < w->end && ((unsigned char)*w->p & 0xc0) == 0x80);
+	w->mark.column++;
+}
+
 /* libyaml's reader reports a byte offset, the others a mark. */
 static void mark_from_offset(const struct loader *l, size_t offset,
 			     yaml_mark_t *mark)
 {
-	size_t line_start = 0;
+	struct text_walk w = walk_start(l, offset);
 
-	mark->line = 0;
-	for (size_t i = 0; i < offset && i < l->text_size; i++)
-		if (l->text[i] == '\n') {
-			mark->line++;
-			line_start = i + 1;
-		}
-	mark->column = offset - line_start;
+	while (w.p < w.end)
+		walk_step(&w);
+	*mark = w.mark;
 }
 
-/* The byte at @mark (whose column counts characters), or '\0'. */
+/* The byte at @mark, or '\0' past the text or its line. */
 static char char_at_mark(const struct loader *l, const yaml_mark_t *mark)
 {
-	const char *p = l->text, *end = l->text + l->text_size;
+	struct text_walk w = walk_start(l, SIZE_MAX);
 
-	for (size_t line = 0; line < mark->line && p < end; p++)
-		if (*p == '\n')
-			line++;
-	for (size_t column = 0; column < mark->column && p < end; column++)
-		do
-			p++;
-		while (p < end && ((unsigned char)*p & 0xc0) == 0x80);
-	return p < end ? *p : '\0';
+	while (w.p < w.end && (w.mark.line < mark->line ||
+			       (w.mark.line == mark->line &&
+				w.mark.column < mark->column)))
+		walk_step(&w);
+	return w.p < w.end && w.mark.line == mark->line ? *w.p : '\0';
 }
 
 static int parser_error(struct loader *l, const yaml_parser_t *parser)
@@ -2117,12 +2294,17 @@ static int parser_error(struct loader *l, const yaml_parser_t *parser)
 		return fail_nomem(l);
 	case YAML_READER_ERROR:
 		mark_from_offset(l, parser->problem_offset, &mark);
-		if (parser->problem_value != -1)
+		/* the value is a byte for broken UTF-8, else a character */
+		if (parser->problem_value == -1)
+			return fail_at(l, &mark, "not valid text: %s",
+				       parser->problem);
+		if (parser->problem && strstr(parser->problem, "octet"))
 			return fail_at(l, &mark,
 				       "not valid UTF-8 text: %s (byte 0x%02x)",
 				       parser->problem, parser->problem_value);
-		return fail_at(l, &mark, "not valid text: %s",
-			       parser->problem);
+		return fail_at(l, &mark, "not valid text: %s (U+%04X)",
+			       parser->problem,
+			       (unsigned int)parser->problem_value);
 	default:
 		break;
 	}
@@ -2172,11 +2354,19 @@ static int load_document(struct loader *l, yaml_parser_t *parser)
 	if (!l->config->path)
 		return fail_nomem(l);
 	rc = load_mapping(l, root, "the configuration", root_keys,
-			  sizeof(root_keys) / sizeof(root_keys[0]),
+			  ARRAY_SIZE(root_keys),
 			  l->config, seen);
 	if (!rc)
 		sort_warnings(l->config);
 	return rc;
+}
+
+static int fail_too_big(struct gwiod_config_error *err)
+{
+	snprintf(err->reason, sizeof(err->reason),
+		 "larger than %u MiB: not a configuration",
+		 GWIOD_CONFIG_MAX_FILE_SIZE >> 20);
+	return -EFBIG;
 }
 
 int gwiod_config_load_buffer(const char *text, size_t size, const char *name,
@@ -2193,6 +2383,8 @@ int gwiod_config_load_buffer(const char *text, size_t size, const char *name,
 
 	*out = NULL;
 	reset_error(l.err, name);
+	if (size > GWIOD_CONFIG_MAX_FILE_SIZE)
+		return fail_too_big(l.err);
 	if (!yaml_parser_initialize(&parser))
 		return fail_nomem(&l);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
@@ -2203,7 +2395,6 @@ int gwiod_config_load_buffer(const char *text, size_t size, const char *name,
 	yaml_document_delete(&l.document);
 	yaml_parser_delete(&parser);
 	free(l.point_nodes);
-	free(l.route_nodes);
 	free(l.route_keys);
 	free(l.points_by_name);
 	if (rc) {
@@ -2249,6 +2440,7 @@ int gwiod_config_load(const char *path, struct gwiod_config **out,
 			}
 			text = grown;
 		}
+		errno = 0;
 		size += fread(text + size, 1, capacity - size, file);
 		if (ferror(file)) {
 			rc = -(errno ? errno : EIO);
@@ -2257,10 +2449,7 @@ int gwiod_config_load(const char *path, struct gwiod_config **out,
 			goto out;
 		}
 		if (size > GWIOD_CONFIG_MAX_FILE_SIZE) {
-			rc = -EFBIG;
-			snprintf(e->reason, sizeof(e->reason),
-				 "larger than %u MiB: not a configuration",
-				 GWIOD_CONFIG_MAX_FILE_SIZE >> 20);
+			rc = fail_too_big(e);
 			goto out;
 		}
 		if (feof(file))
@@ -2315,9 +2504,11 @@ void gwiod_config_free(struct gwiod_config *config)
 }
 
 void gwiod_config_point_config(const struct gwiod_config *config,
-			       size_t index, struct gwiod_point_config *out)
+			       size_t binding_index,
+			       struct gwiod_point_config *out)
 {
-	const struct gwiod_config_binding *binding = &config->bindings[index];
+	const struct gwiod_config_binding *binding =
+		&config->bindings[binding_index];
 	const struct gwiod_config_point *point = &config->points[binding->point];
 	const struct gwiod_config_route *route =
 		&config->routes[binding->route];

@@ -71,7 +71,7 @@ struct gwiod_config_tls {
 struct gwiod_config_broker {
 	char *host;
 	uint16_t port;			/* default 1883, 8883 with TLS */
-	char *client_id;		/* {site} expanded */
+	char *client_id;		/* default "gwiod-<site>" */
 	char *username;			/* NULL when none */
 	char *password;			/* at most one of password, */
 	char *password_file;		/* password_file is set */
@@ -171,7 +171,10 @@ struct gwiod_config {
 int gwiod_config_load(const char *path, struct gwiod_config **out,
 		      struct gwiod_config_error *err);
 
-/* The same from memory; @name stands for the file in messages. */
+/*
+ * The same from memory, size limit included; @name stands for the file
+ * in messages.
+ */
 int gwiod_config_load_buffer(const char *text, size_t size, const char *name,
 			     struct gwiod_config **out,
 			     struct gwiod_config_error *err);
