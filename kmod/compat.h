@@ -8,6 +8,7 @@
 
 #include <linux/mm.h>
 #include <linux/platform_device.h>
+#include <linux/spi/spi.h>
 #include <linux/version.h>
 
 /* vm_flags became read-only behind helpers in 6.3 */
@@ -39,5 +40,23 @@ static int name##_remove(struct platform_device *pdev)			\
 	return 0;							\
 }
 #endif
+
+/* spi_optimize_message() arrived in 6.9; before, every spi_async() validates. */
+static inline int gwio_spi_optimize_message(struct spi_device *spi,
+					    struct spi_message *msg)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	return spi_optimize_message(spi, msg);
+#else
+	return 0;
+#endif
+}
+
+static inline void gwio_spi_unoptimize_message(struct spi_message *msg)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	spi_unoptimize_message(msg);
+#endif
+}
 
 #endif /* GWIO_COMPAT_H */

@@ -87,6 +87,8 @@ static void gwio_sources_start(struct gwio_dev *gdev)
 	u16 i;
 
 	gwio_sim_start(gdev);
+	if (gdev->src_ops)
+		gdev->src_ops->start(gdev);
 	for (i = 0; i < gdev->channel_count; i++) {
 		struct gwio_channel *ch = gdev->channels[i];
 
@@ -105,6 +107,8 @@ static void gwio_sources_stop(struct gwio_dev *gdev)
 		if (ch && ch->ops->stop)
 			ch->ops->stop(ch);
 	}
+	if (gdev->src_ops)
+		gdev->src_ops->stop(gdev);
 	gwio_sim_stop(gdev);
 }
 

@@ -26,6 +26,15 @@
 struct gwio_dev;
 struct gwio_channel;
 
+/*
+ * A source that belongs to the whole device rather than to one channel
+ * (an ADC's sampling timer).  Called with gdev->lock held.
+ */
+struct gwio_dev_source_ops {
+	void (*start)(struct gwio_dev *gdev);
+	void (*stop)(struct gwio_dev *gdev);
+};
+
 /* What a kind of channel (synthetic, GPIO edge, SPI ADC) plugs in. */
 struct gwio_channel_ops {
 	const char *type;
@@ -93,6 +102,8 @@ struct gwio_dev {
 	struct gwio_channel **channels;	/* GWIO_MAX_CHANNELS slots */
 	u16 channel_count;
 	void *sim;
+	const struct gwio_dev_source_ops *src_ops;
+	void *src_priv;
 };
 
 static inline struct gwio_dev *to_gwio_dev(struct device *dev)
@@ -167,6 +178,9 @@ extern struct platform_driver gwio_platform_driver;
 /* gpio_edge.c: GPIO edge channels */
 int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 		       u16 index, const char *label);
+
+/* spi_adc.c: SPI ADC devices */
+extern struct spi_driver gwio_adc_driver;
 
 /* sim.c: the synthetic source */
 int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz);

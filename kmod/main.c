@@ -14,6 +14,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/spi/spi.h>
 
 #include "gwio.h"
 
@@ -153,8 +154,13 @@ static int __init gwio_init(void)
 	ret = platform_driver_register(&gwio_platform_driver);
 	if (ret)
 		goto err_sim;
+	ret = spi_register_driver(&gwio_adc_driver);
+	if (ret)
+		goto err_platform;
 	return 0;
 
+err_platform:
+	platform_driver_unregister(&gwio_platform_driver);
 err_sim:
 	gwio_sim_devices_remove();
 err_class:
@@ -166,6 +172,7 @@ err_region:
 
 static void __exit gwio_exit(void)
 {
+	spi_unregister_driver(&gwio_adc_driver);
 	platform_driver_unregister(&gwio_platform_driver);
 	gwio_sim_devices_remove();
 	class_unregister(&gwio_class);

@@ -13,6 +13,8 @@
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
 #   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod), all
 #              four kernels: exact edges at 1-100 kHz, debounce, storms
+#   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod),
+#              all four kernels: waveform, period, overruns, unbind
 #   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
@@ -24,7 +26,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gpio vm-dt vm-gwiod)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -42,6 +44,7 @@ run_suite() {
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
 	vm-gpio) "$top/tests/vm/gpio.sh" ;;
+	vm-spi) "$top/tests/vm/spi.sh" ;;
 	vm-dt) "$top/tests/vm/dt.sh" ;;
 	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;

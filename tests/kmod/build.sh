@@ -31,7 +31,8 @@ if [[ -n $diag ]]; then
 	die "build for $id printed diagnostics"
 fi
 mkdir -p "$out"
-for m in gwio-test-gpio gwio-test-spi gwio-test-consumer gwio-test-board; do
+for m in gwio-test-gpio gwio-test-spi gwio-test-consumer gwio-test-board \
+	 gwio-test-adcboard; do
 	[[ -f $work/$m.ko ]] || die "$m.ko not built for $id"
 	cp "$work/$m.ko" "$out/"
 done

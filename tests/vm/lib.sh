@@ -63,3 +63,61 @@ apt_unchanged_since() {
 	[[ -f $1 ]] || return 1
 	! find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -newer "$1" | grep -q .
 }
+
+# --- what the suites share ----------------------------------------------
+
+# vm_build_payload ID DIR WORK: gwio.ko built for kernel ID (in a copy of
+# the sources: M= writes objects beside them), the test-only modules of
+# tests/kmod and a static gwio-cat, all into DIR.  WORK is scratch space.
+vm_build_payload() {
+	local id=$1 dir=$2 work=$3 top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	(
+		# shellcheck source=/dev/null
+		. "$KCACHE/$id.env"
+		mkdir -p "$work/build" "$dir"
+		cp -r "$top/Kbuild" "$top/kmod" "$work/build/"
+		make -s -C "$KDIR" M="$work/build" ARCH="$KARCH" \
+			CROSS_COMPILE="$CROSS_COMPILE" modules
+		cp "$work/build/gwio.ko" "$dir/"
+		"$top/tests/kmod/build.sh" "$id" "$dir" >&2
+		make -s -C "$top/userspace" BUILD="$work/us" \
+			CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
+			STATIC=1 tools >&2
+		cp "$work/us/gwio-cat" "$dir/"
+	)
+}
+
+# vm_boot_all SUITE WORK ID...: boot each ID with WORK/ID/payload (at most
+# GWIO_VM_JOBS at once), print the verdicts and "vm-SUITE: N passed, N
+# failed"; false if anything failed.  Console logs go to
+# GWIO_VM_LOGDIR/SUITE-ID.log.
+vm_boot_all() {
+	local suite=$1 work=$2 id p f pass=0 fail=0
+	local logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+	local -A pid_of=()
+	shift 2
+	mkdir -p "$logdir"
+	for id in "$@"; do
+		while (($(jobs -rp | wc -l) >= ${GWIO_VM_JOBS:-1})); do
+			wait -n || true
+		done
+		"$(dirname "${BASH_SOURCE[0]}")/run-vm.sh" "$id" "$work/$id/payload" \
+			"$logdir/$suite-$id.log" >"$work/$id.out" 2>&1 &
+		pid_of[$id]=$!
+	done
+	for id in "$@"; do
+		wait "${pid_of[$id]}" || true
+		cat "$work/$id.out"
+		p=$(grep -c "^\[$id\] PASS" "$work/$id.out" || true)
+		f=$(grep -c "^\[$id\] FAIL" "$work/$id.out" || true)
+		# a VM that died or logged a kernel problem fails without a FAIL line
+		if ! grep -q "^vm $id: .* 0 failed" "$work/$id.out" && ((f == 0)); then
+			f=1
+		fi
+		pass=$((pass + p)) fail=$((fail + f))
+	done
+	echo "logs: $logdir"
+	echo "vm-$suite: $pass passed, $fail failed"
+	((fail == 0))
+}

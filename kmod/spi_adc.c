@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwio SPI ADC devices: an ADC on an SPI bus sampled on an hrtimer
+ * period, every input on every tick (one message, one transfer per
+ * input, chip select toggled between conversions).
+ *
+ * Nothing is allocated or sleeps on the hot path: the message, its
+ * transfers and the DMA-safe buffers are built once when the device
+ * starts (and optimized with spi_optimize_message() where the kernel has
+ * it), the timer only queues it with spi_async(), and the completion
+ * turns the received bits into records.  Each record carries the tick's
+ * scheduled time, not the time the bus got around to it; how long the bus
+ * took is measured as latency.  A tick that finds the previous message
+ * still on the bus is an overrun: counted, never queued behind.
+ *
+ * Which bits to send and which to read is a small description (bytes per
+ * conversion, a tx template with the input number shifted in, where the
+ * value sits in rx) with presets for the MCP3008 and MCP3208; other
+ * converters use "gwio,spi-adc" and give the description in the device
+ * tree.
+ */
+
+#include <linux/hrtimer.h>
+#include <linux/delay.h>
+#include <linux/math64.h>
+#include <linux/mod_devicetable.h>
+#include <linux/module.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/spi/spi.h>
+#include <linux/sysfs.h>
+
+#include "compat.h"
+#include "gwio.h"
+
+#define GWIO_ADC_PERIOD_MIN_US	10U
+#define GWIO_ADC_PERIOD_MAX_US	10000000U
+#define GWIO_ADC_MAX_INPUTS	32U
+#define GWIO_ADC_STOP_WAIT_US	1000000U
+
+/* One conversion: len bytes, big-endian in and out. */
+struct gwio_adc_format {
+	u32 len;		/* 1..4 bytes */
+	u32 tx_template;	/* the bytes to send, right-aligned */
+	u32 input_shift;	/* tx |= input << input_shift */
+	u32 rx_shift;		/* value = rx >> rx_shift ... */
+	u32 rx_bits;		/* ... & (2^rx_bits - 1) */
+	u32 inputs;		/* input numbers 0..inputs-1 */
+};
+
+static const struct gwio_adc_format gwio_mcp3008 = {
+	/* start bit, SGL, D2..D0; 10 bits at the end */
+	.len = 3, .tx_template = 0x018000, .input_shift = 12,
+	.rx_shift = 0, .rx_bits = 10, .inputs = 8,
+};
+
+static const struct gwio_adc_format gwio_mcp3208 = {
+	.len = 3, .tx_template = 0x060000, .input_shift = 14,
+	.rx_shift = 0, .rx_bits = 12, .inputs = 8,
+};
+
+struct gwio_adc_input {
+	struct gwio_channel *ch;
+	u32 input;
+	u32 last_value;
+	u64 overruns;		/* records the full ring did not take */
+};
+
+struct gwio_adc {
+	struct spi_device *spi;
+	struct gwio_dev *gdev;
+	struct gwio_adc_format fmt;
+	u32 period_ns;
+
+	struct hrtimer timer;
+	u64 next_ns;		/* CLOCK_MONOTONIC time of the next tick */
+	u64 inflight_ns;	/* scheduled time of the message on the bus */
+	atomic_t busy;		/* a message is on the bus */
+	bool running;
+	bool optimized;
+
+	struct spi_message msg;
+	struct spi_transfer *xfers;
+	u8 *tx;
+	u8 *rx;
+
+	u16 nr;
+	struct gwio_adc_input *inputs;
+
+	/* read by sysfs with READ_ONCE */
+	u64 ticks;
+	u64 overruns;		/* ticks skipped: the bus was still busy */
+	u64 errors;		/* messages that failed */
+	u64 latency_last_ns;	/* scheduled time to completion */
+	u64 latency_max_ns;
+	u64 latency_sum_ns;
+	u64 completions;
+};
+
+static u32 gwio_adc_extract(const struct gwio_adc *adc, const u8 *rx)
+{
+	u32 v = 0, i;
+
+	for (i = 0; i < adc->fmt.len; i++)
+		v = v << 8 | rx[i];
+	v >>= adc->fmt.rx_shift;
+	return adc->fmt.rx_bits >= 32 ? v : v & (BIT(adc->fmt.rx_bits) - 1);
+}
+
+static void gwio_adc_complete(void *context)
+{
+	struct gwio_adc *adc = context;
+	struct gwio_dev *gdev = adc->gdev;
+	u64 lat = ktime_get_ns() - adc->inflight_ns;
+	unsigned long flags;
+	u16 i;
+
+	if (adc->msg.status) {
+		WRITE_ONCE(adc->errors, adc->errors + 1);
+	} else {
+		struct gwio_record rec = {
+			.ts_ns = gwio_clock_from_mono(gdev->clock_id,
+						      adc->inflight_ns),
+			.kind = GWIO_KIND_ADC,
+		};
+
+		flags = gwio_produce_begin(gdev);
+		for (i = 0; i < adc->nr; i++) {
+			struct gwio_adc_input *in = &adc->inputs[i];
+
+			rec.value = gwio_adc_extract(adc,
+						     adc->rx + i * adc->fmt.len);
+			WRITE_ONCE(in->last_value, rec.value);
+			if (!READ_ONCE(in->ch->enabled))
+				continue;
+			rec.channel = in->ch->index;
+			if (!gwio_produce(gdev, &rec))
+				WRITE_ONCE(in->overruns, in->overruns + 1);
+			WRITE_ONCE(in->ch->events, in->ch->events + 1);
+		}
+		gwio_produce_commit(gdev, flags);
+	}
+	WRITE_ONCE(adc->latency_last_ns, lat);
+	if (lat > adc->latency_max_ns)
+		WRITE_ONCE(adc->latency_max_ns, lat);
+	WRITE_ONCE(adc->latency_sum_ns, adc->latency_sum_ns + lat);
+	WRITE_ONCE(adc->completions, adc->completions + 1);
+	/* the buffers are free for the next tick */
+	atomic_set_release(&adc->busy, 0);
+}
+
+static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
+{
+	struct gwio_adc *adc = container_of(timer, struct gwio_adc, timer);
+	u64 now, missed;
+
+	WRITE_ONCE(adc->ticks, adc->ticks + 1);
+	if (atomic_xchg(&adc->busy, 1)) {
+		WRITE_ONCE(adc->overruns, adc->overruns + 1);
+	} else {
+		adc->inflight_ns = adc->next_ns;
+		if (spi_async(adc->spi, &adc->msg)) {
+			atomic_set(&adc->busy, 0);
+			WRITE_ONCE(adc->errors, adc->errors + 1);
+		}
+	}
+	adc->next_ns += adc->period_ns;
+	/* a late timer skips the ticks it missed, and says so */
+	now = ktime_get_ns();
+	if (adc->next_ns <= now) {
+		missed = div_u64(now - adc->next_ns, adc->period_ns) + 1;
+		WRITE_ONCE(adc->overruns, adc->overruns + missed);
+		adc->next_ns += missed * adc->period_ns;
+	}
+	hrtimer_set_expires(timer, ns_to_ktime(adc->next_ns));
+	return HRTIMER_RESTART;
+}
+
+/* The message is built once per start, in process context. */
+static int gwio_adc_build(struct gwio_adc *adc)
+{
+	u32 len = adc->fmt.len;
+	u16 i;
+	int ret;
+
+	spi_message_init(&adc->msg);
+	for (i = 0; i < adc->nr; i++) {
+		struct spi_transfer *x = &adc->xfers[i];
+		u32 tx = adc->fmt.tx_template |
+			 adc->inputs[i].input << adc->fmt.input_shift;
+		u32 b;
+
+		memset(x, 0, sizeof(*x));
+		for (b = 0; b < len; b++)
+			adc->tx[i * len + b] = tx >> (8 * (len - 1 - b));
+		x->tx_buf = adc->tx + i * len;
+		x->rx_buf = adc->rx + i * len;
+		x->len = len;
+		/* a new conversion starts with chip select going low */
+		x->cs_change = i + 1 < adc->nr;
+		spi_message_add_tail(x, &adc->msg);
+	}
+	adc->msg.complete = gwio_adc_complete;
+	adc->msg.context = adc;
+	ret = gwio_spi_optimize_message(adc->spi, &adc->msg);
+	adc->optimized = !ret;
+	return ret;
+}
+
+static void gwio_adc_start(struct gwio_dev *gdev)
+{
+	struct gwio_adc *adc = gdev->src_priv;
+	u64 now;
+
+	if (adc->running)
+		return;
+	if (gwio_adc_build(adc)) {
+		dev_err(&adc->spi->dev, "cannot prepare the SPI message\n");
+		return;
+	}
+	/* ticks on whole multiples of the period: comparable timestamps */
+	now = ktime_get_ns();
+	adc->next_ns = (div64_u64(now, adc->period_ns) + 1) * adc->period_ns;
+	adc->running = true;
+	hrtimer_start(&adc->timer, ns_to_ktime(adc->next_ns), HRTIMER_MODE_ABS);
+}
+
+static void gwio_adc_stop(struct gwio_dev *gdev)
+{
+	struct gwio_adc *adc = gdev->src_priv;
+	u32 waited = 0;
+
+	if (!adc->running)
+		return;
+	hrtimer_cancel(&adc->timer);
+	/* the last message may still be on the bus: its buffers are ours */
+	while (atomic_read_acquire(&adc->busy) && waited < GWIO_ADC_STOP_WAIT_US) {
+		usleep_range(100, 200);
+		waited += 150;
+	}
+	if (atomic_read(&adc->busy))
+		dev_warn(&adc->spi->dev, "SPI message still in flight at stop\n");
+	if (adc->optimized)
+		gwio_spi_unoptimize_message(&adc->msg);
+	adc->optimized = false;
+	adc->running = false;
+}
+
+static const struct gwio_dev_source_ops gwio_adc_source_ops = {
+	.start = gwio_adc_start,
+	.stop = gwio_adc_stop,
+};
+
+/* ------------------------------------------------------------- sysfs */
+
+static struct gwio_adc_input *to_input(struct kobject *kobj)
+{
+	return to_gwio_channel(kobj)->priv;
+}
+
+static struct gwio_adc *to_adc(struct kobject *kobj)
+{
+	return to_gwio_channel(kobj)->gdev->src_priv;
+}
+
+static ssize_t input_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_input(kobj)->input);
+}
+
+static struct kobj_attribute input_attr = __ATTR_RO(input);
+
+static ssize_t last_value_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_input(kobj)->last_value));
+}
+
+static struct kobj_attribute last_value_attr = __ATTR_RO(last_value);
+
+static ssize_t overruns_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_input(kobj)->overruns) +
+			  READ_ONCE(to_adc(kobj)->overruns));
+}
+
+static struct kobj_attribute overruns_attr = __ATTR_RO(overruns);
+
+/* The period is the ADC's: every input is converted on every tick. */
+static ssize_t period_us_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_adc(kobj)->period_ns) / 1000U);
+}
+
+static ssize_t period_us_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct gwio_adc *adc = to_adc(kobj);
+	struct gwio_dev *gdev = adc->gdev;
+	bool was_running;
+	u32 us;
+	int ret = kstrtou32(buf, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us < GWIO_ADC_PERIOD_MIN_US || us > GWIO_ADC_PERIOD_MAX_US)
+		return -ERANGE;
+	mutex_lock(&gdev->lock);
+	was_running = adc->running;
+	if (was_running)
+		gwio_adc_stop(gdev);
+	WRITE_ONCE(adc->period_ns, us * 1000U);
+	if (was_running)
+		gwio_adc_start(gdev);
+	mutex_unlock(&gdev->lock);
+	return len;
+}
+
+static struct kobj_attribute period_us_attr = __ATTR_RW(period_us);
+
+#define GWIO_ADC_COUNTER(name, field)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_adc(kobj)->field)); \
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+GWIO_ADC_COUNTER(ticks, ticks);
+GWIO_ADC_COUNTER(errors, errors);
+GWIO_ADC_COUNTER(latency_ns_last, latency_last_ns);
+GWIO_ADC_COUNTER(latency_ns_max, latency_max_ns);
+
+static ssize_t latency_ns_mean_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct gwio_adc *adc = to_adc(kobj);
+	u64 n = READ_ONCE(adc->completions);
+
+	return sysfs_emit(buf, "%llu\n",
+			  n ? div64_u64(READ_ONCE(adc->latency_sum_ns), n) : 0);
+}
+
+static struct kobj_attribute latency_ns_mean_attr = __ATTR_RO(latency_ns_mean);
+
+static struct attribute *gwio_adc_attrs[] = {
+	&input_attr.attr,
+	&last_value_attr.attr,
+	&period_us_attr.attr,
+	&overruns_attr.attr,
+	&ticks_attr.attr,
+	&errors_attr.attr,
+	&latency_ns_last_attr.attr,
+	&latency_ns_max_attr.attr,
+	&latency_ns_mean_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group gwio_adc_group = {
+	.attrs = gwio_adc_attrs,
+};
+
+static const struct gwio_channel_ops gwio_adc_ops = {
+	.type = "spi-adc",
+	.attrs = &gwio_adc_group,
+};
+
+/* ------------------------------------------------------------- probe */
+
+static int gwio_adc_read_format(struct device *dev, struct gwio_adc *adc)
+{
+	const struct gwio_adc_format *preset = spi_get_device_match_data(adc->spi);
+	struct gwio_adc_format *f = &adc->fmt;
+
+	if (preset) {
+		*f = *preset;
+		return 0;
+	}
+	if (device_property_read_u32(dev, "gwio,transfer-bytes", &f->len) ||
+	    device_property_read_u32(dev, "gwio,tx-template", &f->tx_template) ||
+	    device_property_read_u32(dev, "gwio,rx-bits", &f->rx_bits) ||
+	    device_property_read_u32(dev, "gwio,inputs", &f->inputs)) {
+		dev_err(dev, "gwio,spi-adc needs gwio,transfer-bytes, gwio,tx-template, gwio,rx-bits and gwio,inputs\n");
+		return -EINVAL;
+	}
+	device_property_read_u32(dev, "gwio,input-shift", &f->input_shift);
+	device_property_read_u32(dev, "gwio,rx-shift", &f->rx_shift);
+	if (f->len < 1 || f->len > 4 || !f->rx_bits ||
+	    f->rx_shift + f->rx_bits > 8 * f->len ||
+	    f->input_shift >= 8 * f->len || !f->inputs ||
+	    f->inputs > GWIO_ADC_MAX_INPUTS) {
+		dev_err(dev, "gwio,spi-adc: inconsistent format (bytes %u, rx %u bits at %u, input at bit %u, %u inputs)\n",
+			f->len, f->rx_bits, f->rx_shift, f->input_shift,
+			f->inputs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gwio_adc_add_inputs(struct device *dev, struct gwio_adc *adc)
+{
+	struct fwnode_handle *child;
+	u16 n = 0;
+	int ret;
+
+	device_for_each_child_node(dev, child) {
+		struct gwio_adc_input *in = &adc->inputs[n];
+		const char *label;
+		u32 index, input;
+
+		if (fwnode_property_read_u32(child, "reg", &index) ||
+		    index >= GWIO_MAX_CHANNELS) {
+			dev_err(dev, "%pfwP: reg: the channel index, 0..%u\n",
+				child, GWIO_MAX_CHANNELS - 1);
+			ret = -EINVAL;
+			goto err;
+		}
+		if (fwnode_property_read_string(child, "label", &label))
+			label = fwnode_get_name(child);
+		input = index;
+		fwnode_property_read_u32(child, "gwio,input", &input);
+		if (input >= adc->fmt.inputs) {
+			dev_err(dev, "channel %s: gwio,input %u: the ADC has %u\n",
+				label, input, adc->fmt.inputs);
+			ret = -EINVAL;
+			goto err;
+		}
+		in->input = input;
+		in->ch = gwio_channel_add(adc->gdev, index, label,
+					  &gwio_adc_ops, in);
+		if (IS_ERR(in->ch)) {
+			ret = PTR_ERR(in->ch);
+			dev_err(dev, "channel %s: %d (reg used twice?)\n",
+				label, ret);
+			goto err;
+		}
+		n++;
+	}
+	adc->nr = n;
+	return 0;
+err:
+	fwnode_handle_put(child);
+	return ret;
+}
+
+static int gwio_adc_probe(struct spi_device *spi)
+{
+	struct device *dev = &spi->dev;
+	struct gwio_adc *adc;
+	const char *label;
+	u32 period_us, records;
+	unsigned int n;
+	int ret;
+
+	n = device_get_child_node_count(dev);
+	if (!n || n > GWIO_ADC_MAX_INPUTS) {
+		dev_err(dev, "1..%u channel nodes, found %u\n",
+			GWIO_ADC_MAX_INPUTS, n);
+		return -EINVAL;
+	}
+	if (device_property_read_u32(dev, "gwio,period-us", &period_us) ||
+	    period_us < GWIO_ADC_PERIOD_MIN_US ||
+	    period_us > GWIO_ADC_PERIOD_MAX_US) {
+		dev_err(dev, "gwio,period-us: required, %u..%u\n",
+			GWIO_ADC_PERIOD_MIN_US, GWIO_ADC_PERIOD_MAX_US);
+		return -EINVAL;
+	}
+
+	adc = devm_kzalloc(dev, sizeof(*adc), GFP_KERNEL);
+	if (!adc)
+		return -ENOMEM;
+	adc->spi = spi;
+	adc->period_ns = period_us * 1000U;
+	atomic_set(&adc->busy, 0);
+	hrtimer_init(&adc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	adc->timer.function = gwio_adc_tick;
+	ret = gwio_adc_read_format(dev, adc);
+	if (ret)
+		return ret;
+
+	/* DMA-safe: each buffer its own kmalloc, never on the stack */
+	adc->inputs = devm_kcalloc(dev, n, sizeof(*adc->inputs), GFP_KERNEL);
+	adc->xfers = devm_kcalloc(dev, n, sizeof(*adc->xfers), GFP_KERNEL);
+	adc->tx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
+	adc->rx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
+	if (!adc->inputs || !adc->xfers || !adc->tx || !adc->rx)
+		return -ENOMEM;
+
+	adc->gdev = gwio_dev_create(dev);
+	if (IS_ERR(adc->gdev))
+		return PTR_ERR(adc->gdev);
+	if (device_property_read_string(dev, "label", &label))
+		label = dev_name(dev);
+	strscpy(adc->gdev->label, label, sizeof(adc->gdev->label));
+	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
+		ret = gwio_ring_resize(adc->gdev, records);
+		if (ret) {
+			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
+				records, GWIO_RING_MIN_RECORDS,
+				GWIO_RING_MAX_RECORDS);
+			goto err_put;
+		}
+	}
+	adc->gdev->src_ops = &gwio_adc_source_ops;
+	adc->gdev->src_priv = adc;
+	ret = gwio_dev_register(adc->gdev);
+	if (ret)
+		goto err_put;
+	ret = gwio_adc_add_inputs(dev, adc);
+	if (ret)
+		goto err_unregister;
+	spi_set_drvdata(spi, adc);
+	gwio_channels_announce(adc->gdev);
+	dev_info(dev, "gwio%d: %u inputs every %u us\n", adc->gdev->id,
+		 adc->nr, period_us);
+	return 0;
+
+err_unregister:
+	gwio_dev_unregister(adc->gdev);
+err_put:
+	put_device(&adc->gdev->dev);
+	return ret;
+}
+
+static void gwio_adc_remove(struct spi_device *spi)
+{
+	struct gwio_adc *adc = spi_get_drvdata(spi);
+
+	gwio_dev_unregister(adc->gdev);		/* stops the timer */
+	put_device(&adc->gdev->dev);
+}
+
+static const struct of_device_id gwio_adc_of_match[] = {
+	{ .compatible = "gwio,mcp3008", .data = &gwio_mcp3008 },
+	{ .compatible = "gwio,mcp3208", .data = &gwio_mcp3208 },
+	{ .compatible = "gwio,spi-adc" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, gwio_adc_of_match);
+
+static const struct spi_device_id gwio_adc_ids[] = {
+	{ "gwio-mcp3008", (kernel_ulong_t)&gwio_mcp3008 },
+	{ "gwio-mcp3208", (kernel_ulong_t)&gwio_mcp3208 },
+	{ "gwio-spi-adc", 0 },
+	{ }
+};
+MODULE_DEVICE_TABLE(spi, gwio_adc_ids);
+
+struct spi_driver gwio_adc_driver = {
+	.driver = {
+		.name = "gwio-spi-adc",
+		.of_match_table = gwio_adc_of_match,
+	},
+	.id_table = gwio_adc_ids,
+	.probe = gwio_adc_probe,
+	.remove = gwio_adc_remove,
+};

@@ -1,0 +1,133 @@
+#!/bin/sh
+# shellcheck disable=SC2015 # pass() never fails
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of tests/vm/spi.sh (busybox sh): gwio.ko SPI ADC devices on
+# the emulated bus of tests/kmod/gwio-test-spi (MCP3008 on cs0, MCP3208 on
+# cs1), added by tests/kmod/gwio-test-adcboard:
+#   adc0: MCP3008 inputs 0..3 as channels a0..a3 (indices 0..3)
+#   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1)
+# The emulator's Nth conversion of input ch reads (N + 100 ch) & mask.
+P=/payload
+S=/sys/kernel/debug/gwio-test-spi
+rc=0
+pass() { echo "GWIO-TEST: PASS $*"; }
+fail() { echo "GWIO-TEST: FAIL $*"; rc=1; }
+check() { # check NAME WANT GOT
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 want $2 got $3"; fi
+}
+by_label() {
+	for d in /sys/class/gwio/gwio*; do
+		[ "$(cat "$d"/label 2>/dev/null)" = "$1" ] && { echo "$d"; return; }
+	done
+}
+records() { grep -c '^[0-9]' "$1"; }
+
+# ticks FILE NINPUTS PERIOD_NS MASK: each tick's records share one
+# timestamp, on a multiple of the period after the last; per input the
+# value goes up by one conversion per tick (nothing missed) and all inputs
+# of a tick sit at the same N.  Prints "bad ticks skipped".
+ticks() {
+	awk -F, -v n="$2" -v per="$3" -v mask="$4" '
+	/^[0-9]/ {
+		i = r % n; r++
+		if ($4 != 3) bad++
+		if (i == 0) {
+			if (t && (($2 - t) % per != 0 || $2 <= t)) bad++
+			if (t) skipped += ($2 - t) / per - 1
+			t = $2; k++
+		} else if ($2 != t) bad++
+		v[i] = $5; ch[i] = $3
+		if (i == n - 1) {
+			# the same N for every input of the tick, one more than before
+			for (j = 0; j < n; j++) {
+				if (ch[j] != j) bad++
+				nj = (v[j] - off[j] + mask + 1) % (mask + 1)
+				if (j == 0) n0 = nj
+				else if (nj != n0) bad++
+			}
+			if (k > 1 && n0 != (prev + 1) % (mask + 1)) bad++
+			prev = n0
+		}
+	}
+	BEGIN { split(ENVIRON["OFFSETS"], o, " "); for (j = 0; j < n; j++) off[j] = o[j + 1] }
+	END { print bad + 0, k + 0, skipped + 0 }' "$1"
+}
+
+cd $P || exit 1
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+insmod ./gwio-test-spi.ko && insmod ./gwio.ko &&
+	insmod ./gwio-test-adcboard.ko period_us=1000 && pass load || fail load
+A=$(by_label adc0)
+B=$(by_label adc1)
+check probe "2 4 2" "$(ls /sys/class/gwio | wc -l) $(ls "$A"/channels 2>/dev/null | wc -l) $(ls "$B"/channels 2>/dev/null | wc -l)"
+check types "spi-adc 0 5 7 1000" \
+	"$(cat "$A"/channels/a0/type) $(cat "$A"/channels/a0/input) $(cat "$B"/channels/b5/input) $(cat "$B"/channels/b7/input) $(cat "$A"/channels/a0/period_us)"
+devA=/dev/$(basename "$A")
+devB=/dev/$(basename "$B")
+
+# --- 500 ticks of the MCP3008, 4 inputs each ------------------------------
+$P/gwio-cat --start --flush -f csv -n 2000 -t 20000 "$devA" >/tmp/a.csv 2>/tmp/a.err ||
+	echo "gwio-cat: $(cat /tmp/a.err)"
+check adc0-records 2000 "$(records /tmp/a.csv)"
+OFFSETS="0 100 200 300" ticks /tmp/a.csv 4 1000000 1023 >/tmp/a.res
+set -- $(cat /tmp/a.res)
+check adc0-ticks-values-timestamps "0 500" "$1 $2"
+echo "adc0: $3 ticks skipped in 500, overruns $(cat "$A"/channels/a0/overruns)"
+[ "$3" -le "$(cat "$A"/channels/a0/overruns)" ] && pass adc0-skips-counted ||
+	fail adc0-skips-counted "$3 skipped, overruns $(cat "$A"/channels/a0/overruns)"
+echo "GWIO-BENCH: spi_latency_ns_mean $(cat "$A"/channels/a0/latency_ns_mean)"
+echo "GWIO-BENCH: spi_latency_ns_max $(cat "$A"/channels/a0/latency_ns_max)"
+echo "GWIO-BENCH: spi_ticks_skipped_per_500 $3"
+check adc0-no-errors 0 "$(cat "$A"/channels/a0/errors)"
+conv=$(awk '$1 == "cs0.ch0" { print $2 }' $S/stats)
+[ "$conv" -ge 500 ] && pass adc0-emulator-converted ||
+	fail adc0-emulator-converted "cs0.ch0 $conv"
+
+# --- the MCP3208, two inputs of eight --------------------------------------
+$P/gwio-cat --start --flush -f csv -n 400 -t 20000 "$devB" >/tmp/b.csv 2>/tmp/b.err ||
+	echo "gwio-cat: $(cat /tmp/b.err)"
+check adc1-records 400 "$(records /tmp/b.csv)"
+OFFSETS="500 700" ticks /tmp/b.csv 2 1000000 4095 >/tmp/b.res
+set -- $(cat /tmp/b.res)
+check adc1-ticks-values-timestamps "0 200" "$1 $2"
+check adc1-others-untouched 0 "$(awk '$1 == "cs1.ch0" { print $2 }' $S/stats)"
+
+# --- period changes and bad writes ----------------------------------------
+echo 5 >"$A"/channels/a0/period_us 2>/dev/null && fail period-too-short || pass period-too-short
+echo abc >"$A"/channels/a0/period_us 2>/dev/null && fail period-garbage || pass period-garbage
+check period-unchanged 1000 "$(cat "$A"/channels/a3/period_us)"
+echo 500 >"$A"/channels/a2/period_us && pass period-set || fail period-set
+check period-shared 500 "$(cat "$A"/channels/a0/period_us)"
+$P/gwio-cat --start --flush -f csv -n 800 -t 20000 "$devA" >/tmp/p.csv 2>/dev/null
+OFFSETS="0 100 200 300" ticks /tmp/p.csv 4 500000 1023 >/tmp/p.res
+set -- $(cat /tmp/p.res)
+check period-500us-ticks "0 200" "$1 $2"
+
+# --- a bus too slow for the period: overruns counted, nothing misread ----
+echo 1000 >"$A"/channels/a0/period_us
+before=$(cat "$A"/channels/a0/overruns)
+echo 600000 >/sys/module/gwio_test_spi/parameters/delay_ns	# 4 x 0.6 ms > 1 ms
+$P/gwio-cat --start --flush -f csv -n 200 -t 20000 "$devA" >/tmp/o.csv 2>/dev/null
+echo 0 >/sys/module/gwio_test_spi/parameters/delay_ns
+after=$(cat "$A"/channels/a0/overruns)
+OFFSETS="0 100 200 300" ticks /tmp/o.csv 4 1000000 1023 >/tmp/o.res
+set -- $(cat /tmp/o.res)
+echo "slow bus: $3 ticks skipped over $2 taken, overruns $before -> $after"
+check slow-bus-values-consistent 0 "$1"
+[ "$3" -gt 0 ] && [ $((after - before)) -ge "$3" ] && pass slow-bus-overruns-counted ||
+	fail slow-bus-overruns-counted "skipped $3, overruns +$((after - before))"
+echo "GWIO-BENCH: spi_slow_bus_latency_ns_max $(cat "$A"/channels/a0/latency_ns_max)"
+
+# --- unbind and unload while sampling ------------------------------------
+echo 1 >"$A"/enable
+echo 1 >"$B"/enable
+sleep 0.3
+spidev=$(basename "$(readlink "$A"/device)")
+echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/unbind && pass unbind-sampling ||
+	fail unbind-sampling
+check unbind-gone 1 "$(ls /sys/class/gwio | wc -l)"
+echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/bind && pass rebind || fail rebind
+check rebind-back 2 "$(ls /sys/class/gwio | wc -l)"
+rmmod gwio-test-adcboard && rmmod gwio && rmmod gwio-test-spi && pass unload ||
+	fail unload
+exit $rc
