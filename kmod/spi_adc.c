@@ -27,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/property.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spi/spi.h>
 #include <linux/sysfs.h>
 
@@ -37,6 +38,8 @@
 #define GWIO_ADC_PERIOD_MAX_US	10000000U
 #define GWIO_ADC_MAX_INPUTS	32U
 #define GWIO_ADC_STOP_WAIT_US	1000000U
+/* latencies kept for the percentiles in sysfs: the last this many ticks */
+#define GWIO_ADC_LAT_WINDOW	4096U
 
 /* One conversion: len bytes, big-endian in and out. */
 struct gwio_adc_format {
@@ -95,6 +98,7 @@ struct gwio_adc {
 	u64 latency_max_ns;
 	u64 latency_sum_ns;
 	u64 completions;
+	u32 *lat_window;	/* GWIO_ADC_LAT_WINDOW latencies, ns, saturated */
 };
 
 static u32 gwio_adc_extract(const struct gwio_adc *adc, const u8 *rx)
@@ -144,6 +148,8 @@ static void gwio_adc_complete(void *context)
 	if (lat > adc->latency_max_ns)
 		WRITE_ONCE(adc->latency_max_ns, lat);
 	WRITE_ONCE(adc->latency_sum_ns, adc->latency_sum_ns + lat);
+	WRITE_ONCE(adc->lat_window[adc->completions % GWIO_ADC_LAT_WINDOW],
+		   min_t(u64, lat, U32_MAX));
 	WRITE_ONCE(adc->completions, adc->completions + 1);
 	/* the buffers are free for the next tick */
 	atomic_set_release(&adc->busy, 0);
@@ -348,6 +354,50 @@ static ssize_t latency_ns_mean_show(struct kobject *kobj,
 
 static struct kobj_attribute latency_ns_mean_attr = __ATTR_RO(latency_ns_mean);
 
+static int gwio_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile @pct of the last GWIO_ADC_LAT_WINDOW latencies: the jitter. */
+static ssize_t gwio_adc_latency_pct(struct kobject *kobj, char *buf, u32 pct)
+{
+	struct gwio_adc *adc = to_adc(kobj);
+	u64 n = min_t(u64, READ_ONCE(adc->completions), GWIO_ADC_LAT_WINDOW);
+	u32 *copy, v = 0;
+	u64 i;
+
+	if (n) {
+		copy = kmalloc_array(n, sizeof(*copy), GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			copy[i] = READ_ONCE(adc->lat_window[i]);
+		sort(copy, n, sizeof(*copy), gwio_cmp_u32, NULL);
+		v = copy[div_u64((n - 1) * pct + 50, 100)];
+		kfree(copy);
+	}
+	return sysfs_emit(buf, "%u\n", v);
+}
+
+static ssize_t latency_ns_p50_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return gwio_adc_latency_pct(kobj, buf, 50);
+}
+
+static struct kobj_attribute latency_ns_p50_attr = __ATTR_RO(latency_ns_p50);
+
+static ssize_t latency_ns_p99_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return gwio_adc_latency_pct(kobj, buf, 99);
+}
+
+static struct kobj_attribute latency_ns_p99_attr = __ATTR_RO(latency_ns_p99);
+
 static struct attribute *gwio_adc_attrs[] = {
 	&input_attr.attr,
 	&last_value_attr.attr,
@@ -358,6 +408,8 @@ static struct attribute *gwio_adc_attrs[] = {
 	&latency_ns_last_attr.attr,
 	&latency_ns_max_attr.attr,
 	&latency_ns_mean_attr.attr,
+	&latency_ns_p50_attr.attr,
+	&latency_ns_p99_attr.attr,
 	NULL,
 };
 
@@ -488,7 +540,10 @@ static int gwio_adc_probe(struct spi_device *spi)
 	adc->xfers = devm_kcalloc(dev, n, sizeof(*adc->xfers), GFP_KERNEL);
 	adc->tx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
 	adc->rx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
-	if (!adc->inputs || !adc->xfers || !adc->tx || !adc->rx)
+	adc->lat_window = devm_kcalloc(dev, GWIO_ADC_LAT_WINDOW,
+				       sizeof(*adc->lat_window), GFP_KERNEL);
+	if (!adc->inputs || !adc->xfers || !adc->tx || !adc->rx ||
+	    !adc->lat_window)
 		return -ENOMEM;
 
 	adc->gdev = gwio_dev_create(dev);

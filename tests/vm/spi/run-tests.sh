@@ -77,6 +77,11 @@ echo "adc0: $3 ticks skipped in 500, overruns $(cat "$A"/channels/a0/overruns)"
 	fail adc0-skips-counted "$3 skipped, overruns $(cat "$A"/channels/a0/overruns)"
 echo "GWIO-BENCH: spi_latency_ns_mean $(cat "$A"/channels/a0/latency_ns_mean)"
 echo "GWIO-BENCH: spi_latency_ns_max $(cat "$A"/channels/a0/latency_ns_max)"
+echo "GWIO-BENCH: spi_latency_ns_p50 $(cat "$A"/channels/a0/latency_ns_p50)"
+echo "GWIO-BENCH: spi_latency_ns_p99 $(cat "$A"/channels/a0/latency_ns_p99)"
+p50=$(cat "$A"/channels/a0/latency_ns_p50) p99=$(cat "$A"/channels/a0/latency_ns_p99)
+[ "$p50" -gt 0 ] && [ "$p50" -le "$p99" ] && [ "$p99" -le "$(cat "$A"/channels/a0/latency_ns_max)" ] &&
+	pass latency-percentiles || fail latency-percentiles "p50 $p50 p99 $p99"
 echo "GWIO-BENCH: spi_ticks_skipped_per_500 $3"
 check adc0-no-errors 0 "$(cat "$A"/channels/a0/errors)"
 conv=$(awk '$1 == "cs0.ch0" { print $2 }' $S/stats)
