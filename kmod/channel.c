@@ -120,6 +120,9 @@ struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
 	gdev->channels[index] = ch;
 	if (index >= gdev->channel_count)
 		gdev->channel_count = index + 1;
+	mutex_lock(&gdev->lock);
+	gwio_ring_describe_channel(gdev, ch);
+	mutex_unlock(&gdev->lock);
 	return ch;
 
 err_del:

@@ -139,7 +139,7 @@ static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
 	u32 n;
 
 	gwio_ring_cons_init(&cons, gdev->ring_cons, gdev->ring_shared,
-			    gdev->ring_mem + 2 * PAGE_SIZE);
+			    gwio_ring_records_mem(gdev));
 	while (done < max) {
 		n = gwio_ring_cons_read(&cons, batch,
 					min_t(size_t, GWIO_READ_BATCH,

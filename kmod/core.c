@@ -8,6 +8,7 @@
  */
 
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
@@ -31,9 +32,27 @@ u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
 	}
 }
 
+/* consumer page, producer page, channel table, records */
+#define GWIO_TABLE_BYTES	PAGE_ALIGN(GWIO_MAX_CHANNELS * \
+					   sizeof(struct gwio_channel_entry))
+#define GWIO_DATA_OFFSET	(PAGE_SIZE + GWIO_TABLE_BYTES)
+
 static size_t gwio_ring_bytes(u32 records)
 {
-	return 2 * PAGE_SIZE + (size_t)records * sizeof(struct gwio_record);
+	return PAGE_SIZE + GWIO_DATA_OFFSET +
+	       (size_t)records * sizeof(struct gwio_record);
+}
+
+/* Userspace finds channels by label here (docs/abi.md). */
+void gwio_ring_describe_channel(struct gwio_dev *gdev,
+				const struct gwio_channel *ch)
+{
+	struct gwio_channel_entry *e = &gdev->ring_table[ch->index];
+
+	memset(e, 0, sizeof(*e));
+	strscpy(e->label, ch->label, sizeof(e->label));
+	e->kind = ch->ops->kind;
+	e->flags = GWIO_CHANNEL_F_VALID;
 }
 
 static void gwio_ring_describe(struct gwio_dev *gdev)
@@ -45,9 +64,11 @@ static void gwio_ring_describe(struct gwio_dev *gdev)
 	sh->abi_minor = GWIO_ABI_MINOR;
 	sh->record_size = sizeof(struct gwio_record);
 	sh->record_count = gdev->ring_records;
-	sh->data_offset = PAGE_SIZE;
+	sh->data_offset = GWIO_DATA_OFFSET;
 	sh->clock_id = gdev->clock_id;
 	sh->overflow = gdev->overflow;
+	sh->channel_table_offset = PAGE_SIZE;
+	sh->channel_table_entries = GWIO_MAX_CHANNELS;
 }
 
 /* Called with gdev->lock held, sources stopped and nothing mapped. */
@@ -56,6 +77,7 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	size_t bytes = gwio_ring_bytes(records);
 	void *mem = vmalloc_user(bytes);
 	unsigned long flags;
+	u16 i;
 
 	if (!mem)
 		return -ENOMEM;
@@ -66,9 +88,10 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	gdev->ring_records = records;
 	gdev->ring_cons = gdev->ring_mem;
 	gdev->ring_shared = gdev->ring_mem + PAGE_SIZE;
+	gdev->ring_table = gdev->ring_mem + 2 * PAGE_SIZE;
 	gwio_ring_describe(gdev);
 	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
-			    gdev->ring_mem + 2 * PAGE_SIZE, records,
+			    gwio_ring_records_mem(gdev), records,
 			    gdev->overflow);
 	/* a timer cancelled before it ran left timer_armed set */
 	gdev->timer_armed = false;
@@ -78,6 +101,9 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	vfree(mem);
+	for (i = 0; i < gdev->channel_count; i++)
+		if (gdev->channels && gdev->channels[i])
+			gwio_ring_describe_channel(gdev, gdev->channels[i]);
 	return 0;
 }
 

@@ -317,6 +317,7 @@ static const struct attribute_group gwio_gpio_group = {
 
 static const struct gwio_channel_ops gwio_gpio_ops = {
 	.type = "gpio-edge",
+	.kind = GWIO_KIND_EDGE,
 	.attrs = &gwio_gpio_group,
 	.start = gwio_gpio_start,
 	.stop = gwio_gpio_stop,

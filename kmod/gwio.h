@@ -38,6 +38,7 @@ struct gwio_dev_source_ops {
 /* What a kind of channel (synthetic, GPIO edge, SPI ADC) plugs in. */
 struct gwio_channel_ops {
 	const char *type;
+	u8 kind;			/* enum gwio_kind of its records */
 	/* extra sysfs attributes of this kind, shown beside the common ones */
 	const struct attribute_group *attrs;
 	/*
@@ -56,7 +57,7 @@ struct gwio_channel {
 	const struct gwio_channel_ops *ops;
 	u16 index;
 	bool enabled;
-	char label[32];
+	char label[GWIO_LABEL_SIZE];
 	u64 events;			/* records offered to the ring */
 	void *priv;
 };
@@ -65,7 +66,7 @@ struct gwio_dev {
 	struct device dev;
 	struct cdev cdev;
 	int id;
-	char label[32];			/* sysfs "label", /dev/gwio/by-name/ */
+	char label[GWIO_LABEL_SIZE];	/* sysfs "label", /dev/gwio/by-name/ */
 
 	/* configuration, open state and the ring allocation */
 	struct mutex lock;
@@ -84,6 +85,7 @@ struct gwio_dev {
 	size_t ring_bytes;
 	struct gwio_consumer *ring_cons;
 	struct gwio_producer *ring_shared;
+	struct gwio_channel_entry *ring_table;	/* GWIO_MAX_CHANNELS slots */
 
 	/* hot path: producers serialise on prod_lock, never sleep under it */
 	raw_spinlock_t prod_lock;
@@ -111,6 +113,11 @@ static inline struct gwio_dev *to_gwio_dev(struct device *dev)
 	return container_of(dev, struct gwio_dev, dev);
 }
 
+static inline struct gwio_record *gwio_ring_records_mem(struct gwio_dev *gdev)
+{
+	return (void *)gdev->ring_shared + gdev->ring_shared->data_offset;
+}
+
 /* main.c: module-wide state and the defaults set by module parameters */
 extern struct class gwio_class;
 extern dev_t gwio_devt;
@@ -126,6 +133,8 @@ int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 void gwio_ring_flush(struct gwio_dev *gdev);
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns);
+void gwio_ring_describe_channel(struct gwio_dev *gdev,
+				const struct gwio_channel *ch);
 
 /*
  * Producers: take the lock, push, then commit.  Commit publishes head and

@@ -216,6 +216,7 @@ static const struct attribute_group gwio_sim_group = {
 
 static const struct gwio_channel_ops gwio_sim_ops = {
 	.type = "sim",
+	.kind = GWIO_KIND_SIM,
 	.attrs = &gwio_sim_group,
 };
 

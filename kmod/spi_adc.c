@@ -419,6 +419,7 @@ static const struct attribute_group gwio_adc_group = {
 
 static const struct gwio_channel_ops gwio_adc_ops = {
 	.type = "spi-adc",
+	.kind = GWIO_KIND_ADC,
 	.attrs = &gwio_adc_group,
 };
 

@@ -8,11 +8,12 @@
  *
  *   offset 0                   consumer page, read-write: struct gwio_consumer
  *   offset GWIO_PRODUCER_PGOFF producer page, read-only:  struct gwio_producer
- *   offset + page size         record_count records,     read-only
+ *   + channel_table_offset     channel table (1.2),      read-only
+ *   + data_offset              record_count records,     read-only
  *
- * The producer page and the records are mapped together (one read-only
- * mapping of page_size + record_count * record_size bytes, starting at
- * page offset GWIO_PRODUCER_PGOFF).  A record's 64-bit position in the ring
+ * The producer page, the channel table and the records are mapped
+ * together (one read-only mapping of data_offset + record_count *
+ * record_size bytes, starting at page offset GWIO_PRODUCER_PGOFF).  A record's 64-bit position in the ring
  * is its sequence number; its slot is position & (record_count - 1).
  *
  * See docs/abi.md for the memory-ordering rules and the overrun protocol.
@@ -32,7 +33,7 @@
  * with and ignores what it does not know of a newer minor.
  */
 #define GWIO_ABI_MAJOR		1
-#define GWIO_ABI_MINOR		1
+#define GWIO_ABI_MINOR		2
 
 /* Page offsets to pass to mmap() (multiplied by the page size). */
 #define GWIO_CONSUMER_PGOFF	0
@@ -96,7 +97,10 @@ struct gwio_producer {
 	__u32 data_offset;	/* bytes from this page to record 0 */
 	__s32 clock_id;		/* CLOCK_MONOTONIC, CLOCK_BOOTTIME, ... */
 	__u32 overflow;		/* enum gwio_overflow */
-	__u32 reserved0[9];
+	/* (1.2) bytes from this page to the channel table; 0: none */
+	__u32 channel_table_offset;
+	__u32 channel_table_entries;	/* slots in it, by channel index */
+	__u32 reserved0[7];
 
 	/* producer position: one past the newest published record */
 	__u64 head;
@@ -108,6 +112,23 @@ struct gwio_producer {
 	__u64 overruns;		/* times the ring ran full */
 	__u64 wakeups;		/* times a waiting consumer was woken */
 	__u64 reserved2[4];
+};
+
+/*
+ * (1.2) One slot of the channel table, indexed by the records' channel
+ * field: what the channel is called and what it produces.  Slots of
+ * channels that do not exist have flags 0.  The table is complete once
+ * the device has sent its "change" uevent after probing.
+ */
+#define GWIO_LABEL_SIZE		32
+#define GWIO_CHANNEL_F_VALID	0x01
+
+struct gwio_channel_entry {
+	char label[GWIO_LABEL_SIZE];	/* NUL-terminated */
+	__u8 kind;			/* enum gwio_kind of its records */
+	__u8 flags;			/* GWIO_CHANNEL_F_* */
+	__u16 reserved0;
+	__u32 reserved1[3];
 };
 
 /* Answer of GWIO_IOC_INFO: what a consumer needs before mapping. */

@@ -294,6 +294,87 @@ static void test_open_accepts_newer_minor(void **state)
 	gwio_memring_close(m);
 }
 
+/* ABI 1.2: channels found by label through the ring's channel table. */
+static void test_channel_table(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(16,
+		GWIO_OVERFLOW_DROP_NEWEST, CLOCK_MONOTONIC);
+	struct gwio_channel_desc desc;
+	struct gwio_ring *ring;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(gwio_memring_set_channel(m, 0, "door", GWIO_KIND_EDGE), 0);
+	assert_int_equal(gwio_memring_set_channel(m, 7, "boiler-temp",
+						  GWIO_KIND_ADC), 0);
+	/* too long, empty, out of the table: refused */
+	assert_int_equal(gwio_memring_set_channel(m, 1,
+		"a-label-of-thirty-two-characters", GWIO_KIND_ADC), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(gwio_memring_set_channel(m, 1, "", GWIO_KIND_ADC), -1);
+	assert_int_equal(gwio_memring_set_channel(m, 256, "x", GWIO_KIND_ADC), -1);
+
+	ring = open_consumer(m, 0);
+	assert_int_equal(gwio_ring_find_channel(ring, "boiler-temp"), 7);
+	assert_int_equal(gwio_ring_find_channel(ring, "door"), 0);
+	assert_int_equal(gwio_ring_find_channel(ring, "nope"), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(gwio_ring_channel(ring, 7, &desc), 0);
+	assert_int_equal(desc.index, 7);
+	assert_int_equal(desc.kind, GWIO_KIND_ADC);
+	assert_string_equal(desc.label, "boiler-temp");
+	assert_int_equal(gwio_ring_channel(ring, 3, &desc), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(gwio_ring_channel(ring, 300, &desc), -1);
+
+	/* a producer that does not terminate its labels cannot overrun us */
+	{
+		struct gwio_producer *pp = gwio_memring_producer(m)->shared;
+		struct gwio_channel_entry *t = (void *)((char *)pp +
+						      pp->channel_table_offset);
+
+		memset(t[7].label, 'x', sizeof(t[7].label));
+	}
+	assert_int_equal(gwio_ring_channel(ring, 7, &desc), 0);
+	assert_int_equal(strlen(desc.label), GWIO_LABEL_SIZE - 1);
+	gwio_ring_close(ring);
+	gwio_memring_close(m);
+}
+
+/* A table that overlaps the records, or is misaligned, is refused. */
+static void test_channel_table_hostile(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(16,
+		GWIO_OVERFLOW_DROP_NEWEST, CLOCK_MONOTONIC);
+	struct gwio_producer *pp;
+	uint32_t good;
+
+	(void)state;
+	assert_non_null(m);
+	pp = gwio_memring_producer(m)->shared;
+	good = pp->channel_table_offset;
+	pp->channel_table_entries = 100000;
+	assert_null(gwio_ring_open_fd(gwio_memring_fd(m), 0));
+	assert_int_equal(errno, EPROTO);
+	pp->channel_table_entries = 256;
+	pp->channel_table_offset = 3;
+	assert_null(gwio_ring_open_fd(gwio_memring_fd(m), 0));
+	assert_int_equal(errno, EPROTO);
+	pp->channel_table_offset = 8;		/* inside the header */
+	assert_null(gwio_ring_open_fd(gwio_memring_fd(m), 0));
+	/* no table at all is fine (ABI 1.0/1.1 modules) */
+	pp->channel_table_offset = 0;
+	{
+		struct gwio_ring *ring = gwio_ring_open_fd(gwio_memring_fd(m), 0);
+
+		assert_non_null(ring);
+		assert_int_equal(gwio_ring_find_channel(ring, "x"), -1);
+		gwio_ring_close(ring);
+	}
+	pp->channel_table_offset = good;
+	gwio_memring_close(m);
+}
+
 static void test_drop_newest_counters(void **state)
 {
 	struct gwio_memring *m = gwio_memring_create(8,
@@ -824,6 +905,8 @@ int main(void)
 		cmocka_unit_test(test_flush_start_stop),
 		cmocka_unit_test(test_wait_and_blocking_read),
 		cmocka_unit_test(test_library_stress),
+		cmocka_unit_test(test_channel_table),
+		cmocka_unit_test(test_channel_table_hostile),
 		cmocka_unit_test(test_capture_round_trip),
 		cmocka_unit_test(test_cat_text_and_csv),
 		cmocka_unit_test(test_cat_binary_and_record),

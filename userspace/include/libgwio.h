@@ -112,6 +112,22 @@ int gwio_ring_wait(struct gwio_ring *ring, int timeout_ms);
 
 int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats);
 
+/*
+ * The ring's channel table (ABI 1.2): what channel @index is called and
+ * what kind of records it produces.  -1 with errno ENOENT for an index
+ * no channel has, or a ring without a table (older module, or a memory
+ * ring whose producer labelled nothing).
+ */
+struct gwio_channel_desc {
+	uint16_t index;
+	uint8_t kind;			/* enum gwio_kind */
+	char label[GWIO_LABEL_SIZE];	/* NUL-terminated */
+};
+int gwio_ring_channel(const struct gwio_ring *ring, uint16_t index,
+		      struct gwio_channel_desc *desc);
+/* The index of the channel labelled @label, or -1 with errno ENOENT. */
+int gwio_ring_find_channel(const struct gwio_ring *ring, const char *label);
+
 /* Start and stop the device's sources.  ENOTTY on a memory ring. */
 int gwio_ring_start(struct gwio_ring *ring);
 int gwio_ring_stop(struct gwio_ring *ring);
@@ -139,6 +155,9 @@ int gwio_memring_fd(const struct gwio_memring *ring);
 struct gwio_ring_prod *gwio_memring_producer(struct gwio_memring *ring);
 
 /* Offer one record; false when a full drop-newest ring dropped it. */
+/* Label channel @index in the ring's channel table (kind: enum gwio_kind). */
+int gwio_memring_set_channel(struct gwio_memring *ring, uint16_t index,
+			     const char *label, uint8_t kind);
 bool gwio_memring_push(struct gwio_memring *ring,
 		       const struct gwio_record *rec);
 /* Make pushed records and the counters visible to consumers. */

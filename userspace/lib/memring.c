@@ -20,8 +20,12 @@ struct gwio_memring {
 	int fd;
 	void *map;
 	size_t map_len;
+	struct gwio_channel_entry *table;
 	struct gwio_ring_prod prod;
 };
+
+/* as many slots as a device has */
+#define MEMRING_TABLE_ENTRIES	256u
 
 struct gwio_memring *gwio_memring_create(uint32_t record_count,
 					 enum gwio_overflow overflow,
@@ -30,7 +34,7 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
 	struct gwio_memring *ring;
 	struct gwio_producer *pp;
-	size_t data_len;
+	size_t data_len, table_len;
 	int err;
 
 	if (!record_count || (record_count & (record_count - 1)) ||
@@ -45,8 +49,10 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 		return NULL;
 	data_len = (size_t)record_count * sizeof(struct gwio_record);
 	data_len = (data_len + page_size - 1) & ~(page_size - 1);
-	/* consumer page, producer page, records: the device's page offsets */
-	ring->map_len = 2 * page_size + data_len;
+	table_len = MEMRING_TABLE_ENTRIES * sizeof(struct gwio_channel_entry);
+	table_len = (table_len + page_size - 1) & ~(page_size - 1);
+	/* consumer page, producer page, channel table, records: as a device */
+	ring->map_len = 2 * page_size + table_len + data_len;
 
 	ring->fd = memfd_create("gwio-ring", MFD_CLOEXEC);
 	if (ring->fd < 0)
@@ -65,11 +71,14 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 	pp->abi_minor = GWIO_ABI_MINOR;
 	pp->record_size = sizeof(struct gwio_record);
 	pp->record_count = record_count;
-	pp->data_offset = (uint32_t)page_size;
+	pp->data_offset = (uint32_t)(page_size + table_len);
 	pp->clock_id = clock_id;
 	pp->overflow = overflow;
+	pp->channel_table_offset = (uint32_t)page_size;
+	pp->channel_table_entries = MEMRING_TABLE_ENTRIES;
+	ring->table = (struct gwio_channel_entry *)((char *)pp + page_size);
 	gwio_ring_prod_init(&ring->prod, pp, ring->map,
-			    (struct gwio_record *)((char *)pp + page_size),
+			    (struct gwio_record *)((char *)pp + pp->data_offset),
 			    record_count, overflow);
 	return ring;
 
@@ -89,6 +98,24 @@ void gwio_memring_close(struct gwio_memring *ring)
 	munmap(ring->map, ring->map_len);
 	close(ring->fd);
 	free(ring);
+}
+
+int gwio_memring_set_channel(struct gwio_memring *ring, uint16_t index,
+			     const char *label, uint8_t kind)
+{
+	struct gwio_channel_entry *e;
+
+	if (index >= MEMRING_TABLE_ENTRIES || !label || !*label ||
+	    strlen(label) >= sizeof(e->label)) {
+		errno = EINVAL;
+		return -1;
+	}
+	e = &ring->table[index];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->label, label, strlen(label));
+	e->kind = kind;
+	e->flags = GWIO_CHANNEL_F_VALID;
+	return 0;
 }
 
 int gwio_memring_fd(const struct gwio_memring *ring)

@@ -27,6 +27,9 @@ struct gwio_ring {
 	size_t prod_map_len;
 	struct gwio_ring_info info;
 	struct gwio_ring_cons cons;
+	/* ABI 1.2 channel table, inside prod_map; NULL without one */
+	const struct gwio_channel_entry *table;
+	uint32_t table_entries;
 };
 
 int gwio_ring_flush(struct gwio_ring *ring);
@@ -101,6 +104,23 @@ static int check_producer_page(struct gwio_ring *ring)
 		return fail(EPROTO);
 	if (ring->info.is_device && ring->info.record_count != count)
 		return fail(EPROTO);
+
+	/* optional (1.2): between the producer page header and the records */
+	if (pp->channel_table_offset) {
+		uint64_t end = (uint64_t)pp->channel_table_offset +
+			       (uint64_t)pp->channel_table_entries *
+			       sizeof(struct gwio_channel_entry);
+
+		if (pp->channel_table_offset < sizeof(struct gwio_producer) ||
+		    pp->channel_table_offset %
+		    _Alignof(struct gwio_channel_entry) ||
+		    pp->channel_table_entries > UINT16_MAX + 1u ||
+		    end > data_offset)
+			return fail(EPROTO);
+		ring->table = (const struct gwio_channel_entry *)
+			      ((const char *)pp + pp->channel_table_offset);
+		ring->table_entries = pp->channel_table_entries;
+	}
 
 	ring->info.abi_major = pp->abi_major;
 	ring->info.abi_minor = pp->abi_minor;
@@ -422,4 +442,34 @@ int gwio_ring_flush(struct gwio_ring *ring)
 	 */
 	c->tail = gwio_load_acquire(&c->cons->tail);
 	return 0;
+}
+
+int gwio_ring_channel(const struct gwio_ring *ring, uint16_t index,
+		      struct gwio_channel_desc *desc)
+{
+	const struct gwio_channel_entry *e;
+
+	if (!ring->table || index >= ring->table_entries)
+		return fail(ENOENT);
+	e = &ring->table[index];
+	if (!(e->flags & GWIO_CHANNEL_F_VALID))
+		return fail(ENOENT);
+	desc->index = index;
+	desc->kind = e->kind;
+	/* the table is the producer's: never trust its termination */
+	memcpy(desc->label, e->label, sizeof(desc->label) - 1);
+	desc->label[sizeof(desc->label) - 1] = '\0';
+	return 0;
+}
+
+int gwio_ring_find_channel(const struct gwio_ring *ring, const char *label)
+{
+	struct gwio_channel_desc desc;
+	uint32_t i;
+
+	for (i = 0; ring->table && i < ring->table_entries; i++)
+		if (!gwio_ring_channel(ring, (uint16_t)i, &desc) &&
+		    !strcmp(desc.label, label))
+			return (int)i;
+	return fail(ENOENT);
 }

@@ -24,6 +24,7 @@ struct options {
 	bool check_seq;
 	bool start;
 	bool flush;
+	bool channels;
 	const char *device;
 };
 
@@ -56,6 +57,7 @@ static void usage(FILE *out)
 "      --check-seq       fail (exit 3) if any record was lost or dropped\n"
 "      --start           start the device's sources, stop them at exit\n"
 "      --flush           discard records already in the ring first\n"
+"      --channels        list the ring's channels (index kind label), exit\n"
 "  -h, --help            show this help\n"
 "\n"
 "At exit a summary goes to stderr:\n"
@@ -77,7 +79,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 static int parse_options(int argc, char **argv, struct options *opt)
 {
-	enum { OPT_RECORD = 256, OPT_CHECK_SEQ, OPT_START, OPT_FLUSH };
+	enum { OPT_RECORD = 256, OPT_CHECK_SEQ, OPT_START, OPT_FLUSH,
+	       OPT_CHANNELS };
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -88,6 +91,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "check-seq", no_argument, NULL, OPT_CHECK_SEQ },
 		{ "start", no_argument, NULL, OPT_START },
 		{ "flush", no_argument, NULL, OPT_FLUSH },
+		{ "channels", no_argument, NULL, OPT_CHANNELS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,6 +139,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_START:
 			opt->start = true;
+			break;
+		case OPT_CHANNELS:
+			opt->channels = true;
 			break;
 		case OPT_FLUSH:
 			opt->flush = true;
@@ -364,6 +371,19 @@ int main(int argc, char **argv)
 	}
 	gwio_ring_get_info(ring, &info);
 
+	if (opt.channels) {
+		struct gwio_channel_desc desc;
+		unsigned int i;
+
+		for (i = 0; i <= UINT16_MAX; i++)
+			if (!gwio_ring_channel(ring, (uint16_t)i, &desc))
+				printf("%u %s %s\n", desc.index,
+				       kind_name(desc.kind) ?
+				       kind_name(desc.kind) : "unknown",
+				       desc.label);
+		gwio_ring_close(ring);
+		return EXIT_SUCCESS;
+	}
 	if (opt.flush && gwio_ring_flush(ring) < 0) {
 		fprintf(stderr, "gwio-cat: flushing %s: %s\n", opt.device,
 			strerror(errno));

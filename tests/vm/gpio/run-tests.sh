@@ -111,6 +111,9 @@ check probe "testboard 4" "$(cat $D/label 2>&1) $(ls $D/channels 2>/dev/null | w
 check types "gpio-edge both rising falling both 1000" \
 	"$(cat $D/channels/both0/type) $(cat $D/channels/both0/edge) $(cat $D/channels/rise1/edge) $(cat $D/channels/fall2/edge) $(cat $D/channels/bounce3/edge) $(cat $D/channels/bounce3/debounce_us)"
 check not-threaded 0 "$(cat $D/channels/both0/threaded)"
+# the ring's channel table (ABI 1.2) names the channels for userspace
+check channel-table "0 edge both0,1 edge rise1,2 edge fall2,3 edge bounce3," \
+	"$($P/gwio-cat --channels /dev/gwio0 | tr '\n' ',')"
 
 # --- exact counts and levels at 1 kHz, 10 kHz and 100 kHz ---------------
 for spec in "1k 1000 1000000" "10k 10000 100000" "100k 20000 10000"; do

@@ -296,10 +296,33 @@ static void test_abi(void)
 	CHECK(r.prod->record_size == sizeof(struct gwio_record), "record size");
 	CHECK(r.prod->record_count == r.info.record_count, "record count");
 	CHECK((r.prod->record_count & (r.prod->record_count - 1)) == 0, "pow2");
-	CHECK(r.prod->data_offset == r.info.page_size, "data offset");
-	CHECK(r.info.producer_map_size == r.info.page_size +
+	/* 1.2: producer page, channel table (256 x 48 bytes), records */
+	CHECK(r.prod->channel_table_offset == r.info.page_size,
+	      "table offset %u", r.prod->channel_table_offset);
+	CHECK(r.prod->channel_table_entries == 256, "table entries");
+	CHECK(r.prod->data_offset >= r.prod->channel_table_offset +
+	      256 * sizeof(struct gwio_channel_entry) &&
+	      r.prod->data_offset % r.info.page_size == 0,
+	      "data offset %u", r.prod->data_offset);
+	CHECK(r.info.producer_map_size == r.prod->data_offset +
 	      (uint64_t)r.info.record_count * 16, "producer map size");
 	CHECK(r.info.channel_count >= 1, "channels");
+	{
+		const struct gwio_channel_entry *t = (const void *)
+			((const char *)r.prod_map + r.prod->channel_table_offset);
+		char want[16];
+		uint32_t i;
+
+		for (i = 0; i < r.info.channel_count; i++) {
+			snprintf(want, sizeof(want), "sim%u", i);
+			CHECK(t[i].flags == GWIO_CHANNEL_F_VALID &&
+			      t[i].kind == GWIO_KIND_SIM &&
+			      !strcmp(t[i].label, want),
+			      "table slot %u: '%.32s' kind %u flags %u", i,
+			      t[i].label, t[i].kind, t[i].flags);
+		}
+		CHECK(t[r.info.channel_count].flags == 0, "unused slot valid");
+	}
 
 	/* the producer page and records are never writable */
 	p = mmap(NULL, r.info.page_size, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -64,6 +64,7 @@ check types "spi-adc 0 5 7 1000" \
 	"$(cat "$A"/channels/a0/type) $(cat "$A"/channels/a0/input) $(cat "$B"/channels/b5/input) $(cat "$B"/channels/b7/input) $(cat "$A"/channels/a0/period_us)"
 devA=/dev/$(basename "$A")
 devB=/dev/$(basename "$B")
+check channel-table "0 adc b5,1 adc b7," "$($P/gwio-cat --channels "$devB" | tr '\n' ',')"
 
 # --- 500 ticks of the MCP3008, 4 inputs each ------------------------------
 $P/gwio-cat --start --flush -f csv -n 2000 -t 20000 "$devA" >/tmp/a.csv 2>/tmp/a.err ||
