@@ -15,8 +15,6 @@ top=$(cd "$here/../.." && pwd)
 
 ids=("$@")
 ((${#ids[@]})) || ids=(6.1-arm64 6.12-arm64)
-logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
-mkdir -p "$logdir"
 "$here/fetch-kernels.sh" "${ids[@]}" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-dt.XXXXXX")
@@ -61,7 +59,7 @@ done
 
 # Press the button when the guest asks, through the monitor socket.
 press_when_ready() {
-	local logf=$1 sock=$2 i
+	local id=$1 logf=$2 sock=$work/$1.mon i
 	for ((i = 0; i < 1200; i++)); do
 		if grep -q 'GWIO-READY: powerdown' "$logf" 2>/dev/null; then
 			sleep 0.5
@@ -74,27 +72,5 @@ press_when_ready() {
 	done
 }
 
-pass=0 fail=0
-for id in "${ids[@]}"; do
-	logf=$logdir/dt-$id.log sock=$work/$id.mon
-	rm -f "$logf"
-	GWIO_VM_DTB=$work/board.dtb GWIO_VM_MONITOR=$sock \
-		"$here/run-vm.sh" "$id" "$work/$id/payload" "$logf" \
-		>"$work/$id.out" 2>&1 &
-	vm=$!
-	press_when_ready "$logf" "$sock" &
-	presser=$!
-	wait "$vm" || true
-	kill "$presser" 2>/dev/null || true
-	wait "$presser" 2>/dev/null || true
-	cat "$work/$id.out"
-	p=$(grep -c "^\[$id\] PASS" "$work/$id.out" || true)
-	f=$(grep -c "^\[$id\] FAIL" "$work/$id.out" || true)
-	if ! grep -q "^vm $id: .* 0 failed" "$work/$id.out" && ((f == 0)); then
-		f=1
-	fi
-	pass=$((pass + p)) fail=$((fail + f))
-done
-echo "logs: $logdir"
-echo "vm-dt: $pass passed, $fail failed"
-((fail == 0))
+export GWIO_VM_DTB=$work/board.dtb
+VM_MONITOR=1 VM_DURING=press_when_ready vm_boot_all dt "$work" "${ids[@]}"

@@ -153,29 +153,4 @@ host_check() {
 export GWIO_VM_ROOTFS=$rootfs
 export GWIO_VM_APPEND="log_buf_len=4M ${GWIO_VM_APPEND:-}"
 export GWIO_VM_TIMEOUT=${GWIO_VM_TIMEOUT:-300}
-jobs=${GWIO_VM_JOBS:-1}
-declare -A pid_of=()
-for id in "${ids[@]}"; do
-	while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
-	(
-		"$here/run-vm.sh" "$id" "$work/$id/payload" "$logdir/gwiod-$id.log" || true
-		host_check "$id" "$logdir/gwiod-$id.log"
-	) >"$work/$id.out" 2>&1 &
-	pid_of[$id]=$!
-done
-
-pass=0 fail=0
-for id in "${ids[@]}"; do
-	wait "${pid_of[$id]}" || true
-	cat "$work/$id.out"
-	p=$(grep -c "^\[$id\] PASS" "$work/$id.out" || true)
-	f=$(grep -c "^\[$id\] FAIL" "$work/$id.out" || true)
-	# a VM that died or logged a kernel problem fails even with no FAIL line
-	if ! grep -q "^vm $id: .* 0 failed" "$work/$id.out" && ((f == 0)); then
-		f=1
-	fi
-	pass=$((pass + p)) fail=$((fail + f))
-done
-echo "logs: $logdir"
-echo "vm-gwiod: $pass passed, $fail failed"
-((fail == 0))
+VM_AFTER=host_check vm_boot_all gwiod "$work" "${ids[@]}"

@@ -91,9 +91,13 @@ vm_build_payload() {
 # vm_boot_all SUITE WORK ID...: boot each ID with WORK/ID/payload (at most
 # GWIO_VM_JOBS at once), print the verdicts and "vm-SUITE: N passed, N
 # failed"; false if anything failed.  Console logs go to
-# GWIO_VM_LOGDIR/SUITE-ID.log.
+# GWIO_VM_LOGDIR/SUITE-ID.log.  Optional hooks, names of functions called
+# with "ID LOG" (their output counts like the guest's PASS/FAIL lines):
+#   VM_DURING  runs in the background while the VM boots (e.g. drives the
+#              qemu monitor, at WORK/ID.mon when VM_MONITOR=1)
+#   VM_AFTER   runs after the VM exited (e.g. checks its log on the host)
 vm_boot_all() {
-	local suite=$1 work=$2 id p f pass=0 fail=0
+	local suite=$1 work=$2 id p f pass=0 fail=0 log
 	local logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
 	local -A pid_of=()
 	shift 2
@@ -102,8 +106,25 @@ vm_boot_all() {
 		while (($(jobs -rp | wc -l) >= ${GWIO_VM_JOBS:-1})); do
 			wait -n || true
 		done
-		"$(dirname "${BASH_SOURCE[0]}")/run-vm.sh" "$id" "$work/$id/payload" \
-			"$logdir/$suite-$id.log" >"$work/$id.out" 2>&1 &
+		log=$logdir/$suite-$id.log
+		rm -f "$log"
+		(
+			during=
+			[[ ${VM_MONITOR:-0} == 1 ]] && export GWIO_VM_MONITOR=$work/$id.mon
+			if [[ -n ${VM_DURING:-} ]]; then
+				"$VM_DURING" "$id" "$log" &
+				during=$!
+			fi
+			"$(dirname "${BASH_SOURCE[0]}")/run-vm.sh" "$id" \
+				"$work/$id/payload" "$log" || true
+			if [[ -n $during ]]; then
+				kill "$during" 2>/dev/null || true
+				wait "$during" 2>/dev/null || true
+			fi
+			if [[ -n ${VM_AFTER:-} ]]; then
+				"$VM_AFTER" "$id" "$log"
+			fi
+		) >"$work/$id.out" 2>&1 &
 		pid_of[$id]=$!
 	done
 	for id in "$@"; do
@@ -120,4 +141,25 @@ vm_boot_all() {
 	echo "logs: $logdir"
 	echo "vm-$suite: $pass passed, $fail failed"
 	((fail == 0))
+}
+
+# vm_kmod_suite SUITE ID...: the usual suite: gwio.ko, the test modules and
+# gwio-cat for each kernel (default: all four), tests/vm/SUITE/run-tests.sh
+# as the guest's script, vm_boot_all.
+vm_kmod_suite() {
+	local suite=$1 here id work
+	shift
+	local ids=("$@")
+	((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	"$here/fetch-kernels.sh" "${ids[@]}" >&2
+	work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-$suite.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: work is local
+	trap "rm -rf '$work'" EXIT
+	for id in "${ids[@]}"; do
+		echo "building for $id" >&2
+		vm_build_payload "$id" "$work/$id/payload" "$work/$id"
+		cp "$here/$suite/run-tests.sh" "$work/$id/payload/"
+	done
+	vm_boot_all "$suite" "$work" "${ids[@]}"
 }

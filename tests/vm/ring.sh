@@ -15,9 +15,6 @@ top=$(cd "$here/../.." && pwd)
 
 ids=("$@")
 ((${#ids[@]})) || ids=("${ALL_IDS[@]}")
-logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
-mkdir -p "$logdir"
-
 "$here/fetch-kernels.sh" "${ids[@]}" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-ring.XXXXXX")
@@ -48,27 +45,4 @@ for id in "${ids[@]}"; do
 	)
 done
 
-jobs=${GWIO_VM_JOBS:-1}
-declare -A pid_of=()
-for id in "${ids[@]}"; do
-	while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
-	"$here/run-vm.sh" "$id" "$work/$id/payload" "$logdir/ring-$id.log" \
-		>"$work/$id.out" 2>&1 &
-	pid_of[$id]=$!
-done
-
-pass=0 fail=0
-for id in "${ids[@]}"; do
-	wait "${pid_of[$id]}" || true
-	cat "$work/$id.out"
-	p=$(grep -c "^\[$id\] PASS" "$work/$id.out" || true)
-	f=$(grep -c "^\[$id\] FAIL" "$work/$id.out" || true)
-	# a VM that died or logged a kernel problem fails even with no FAIL line
-	if ! grep -q "^vm $id: .* 0 failed" "$work/$id.out" && ((f == 0)); then
-		f=1
-	fi
-	pass=$((pass + p)) fail=$((fail + f))
-done
-echo "logs: $logdir"
-echo "vm-ring: $pass passed, $fail failed"
-((fail == 0))
+vm_boot_all ring "$work" "${ids[@]}"
