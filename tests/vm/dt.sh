@@ -41,20 +41,9 @@ make_dtb "$work/board.dtb"
 
 for id in "${ids[@]}"; do
 	echo "building for $id" >&2
-	(
-		# shellcheck source=/dev/null
-		. "$KCACHE/$id.env"
-		b=$work/$id/build p=$work/$id/payload
-		mkdir -p "$b" "$p"
-		cp -r "$top/Kbuild" "$top/kmod" "$b/"
-		make -s -C "$KDIR" M="$b" ARCH="$KARCH" \
-			CROSS_COMPILE="$CROSS_COMPILE" modules
-		cp "$b/gwio.ko" "$here/dt/run-tests.sh" "$top/udev/gwio-links" "$p/"
-		make -s -C "$top/userspace" BUILD="$work/$id/us" \
-			CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
-			STATIC=1 tools >&2
-		cp "$work/$id/us/gwio-cat" "$p/"
-	)
+	vm_build_module "$id" "$work/$id/payload" "$work/$id"
+	vm_build_tools "$id" "$work/$id/payload" "$work/$id"
+	cp "$here/dt/run-tests.sh" "$top/udev/gwio-links" "$work/$id/payload/"
 done
 
 # Press the button when the guest asks, through the monitor socket.

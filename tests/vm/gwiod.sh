@@ -79,20 +79,10 @@ echo "initramfs extras: $(find "$rootfs" -type f | wc -l) files," \
 	"$(du -sh "$rootfs" | cut -f1)" >&2
 
 # --- gwio.ko per kernel, and the payloads -----------------------------------
-# (No "|| die" after the subshell: that would switch off set -e inside it.)
 for id in "${ids[@]}"; do
 	echo "building gwio.ko for $id" >&2
-	(
-		# shellcheck source=/dev/null
-		. "$KCACHE/$id.env"
-		b=$work/$id/build p=$work/$id/payload
-		mkdir -p "$b" "$p"
-		# M= writes objects beside the sources: build in a copy per kernel.
-		cp -r "$top/Kbuild" "$top/kmod" "$b/"
-		make -s -C "$KDIR" M="$b" ARCH="$KARCH" \
-			CROSS_COMPILE="$CROSS_COMPILE" modules
-		cp "$b/gwio.ko" "$gwiod" "$here"/gwiod/* "$p/"
-	)
+	vm_build_module "$id" "$work/$id/payload" "$work/$id"
+	cp "$gwiod" "$here"/gwiod/* "$work/$id/payload/"
 done
 
 # --- host-side check of what the guest's subscriber received ----------------

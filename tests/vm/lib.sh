@@ -66,10 +66,9 @@ apt_unchanged_since() {
 
 # --- what the suites share ----------------------------------------------
 
-# vm_build_payload ID DIR WORK: gwio.ko built for kernel ID (in a copy of
-# the sources: M= writes objects beside them), the test-only modules of
-# tests/kmod and a static gwio-cat, all into DIR.  WORK is scratch space.
-vm_build_payload() {
+# vm_build_module ID DIR WORK: gwio.ko for kernel ID into DIR, built in a
+# copy of the sources under WORK (M= writes objects beside the sources).
+vm_build_module() {
 	local id=$1 dir=$2 work=$3 top
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	(
@@ -80,12 +79,32 @@ vm_build_payload() {
 		make -s -C "$KDIR" M="$work/build" ARCH="$KARCH" \
 			CROSS_COMPILE="$CROSS_COMPILE" modules
 		cp "$work/build/gwio.ko" "$dir/"
-		"$top/tests/kmod/build.sh" "$id" "$dir" >&2
+	)
+}
+
+# vm_build_tools ID DIR WORK: the static userspace tools (gwio-cat) for
+# kernel ID's architecture into DIR.
+vm_build_tools() {
+	local id=$1 dir=$2 work=$3 top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	(
+		# shellcheck source=/dev/null
+		. "$KCACHE/$id.env"
 		make -s -C "$top/userspace" BUILD="$work/us" \
 			CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
 			STATIC=1 tools >&2
 		cp "$work/us/gwio-cat" "$dir/"
 	)
+}
+
+# vm_build_payload ID DIR WORK: gwio.ko, the test-only modules of
+# tests/kmod and a static gwio-cat for kernel ID, all into DIR.
+vm_build_payload() {
+	local top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	vm_build_module "$@"
+	"$top/tests/kmod/build.sh" "$1" "$2" >&2
+	vm_build_tools "$@"
 }
 
 # vm_boot_all SUITE WORK ID...: boot each ID with WORK/ID/payload (at most

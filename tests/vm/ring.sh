@@ -24,24 +24,15 @@ trap 'rm -rf "$work"' EXIT
 # (No "|| die" after the subshell: that would switch off set -e inside it.)
 for id in "${ids[@]}"; do
 	echo "building for $id" >&2
+	p=$work/$id/payload
+	vm_build_module "$id" "$p" "$work/$id"
+	vm_build_tools "$id" "$p" "$work/$id"
+	cp "$here/ring/run-tests.sh" "$p/"
 	(
 		# shellcheck source=/dev/null
 		. "$KCACHE/$id.env"
-		b=$work/$id/build p=$work/$id/payload
-		mkdir -p "$b" "$p"
-		# M= writes objects beside the sources: build in a copy per kernel.
-		cp -r "$top/Kbuild" "$top/kmod" "$b/"
-		make -s -C "$KDIR" M="$b" ARCH="$KARCH" \
-			CROSS_COMPILE="$CROSS_COMPILE" modules
-		cp "$b/gwio.ko" "$here/ring/run-tests.sh" "$p/"
 		"${CROSS_COMPILE}gcc" -std=c11 -O2 -Wall -Wextra -Werror -static \
 			-I"$top/kmod" -o "$p/vmtest" "$here/ring/vmtest.c"
-		if [[ -f $top/userspace/Makefile ]]; then
-			make -s -C "$top/userspace" BUILD="$work/$id/us" \
-				CC="${CROSS_COMPILE}gcc" AR="${CROSS_COMPILE}ar" \
-				STATIC=1 tools >&2
-			cp "$work/$id/us/gwio-cat" "$p/"
-		fi
 	)
 done
 
