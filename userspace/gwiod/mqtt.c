@@ -471,8 +471,15 @@ static uint64_t backlog_bytes(const struct gwiod_mqtt *m)
 
 bool gwiod_mqtt_congested(const struct gwiod_mqtt *m)
 {
+	/*
+	 * Also when the socket is full and more than a window of QoS 0 waits
+	 * behind it: publishing more would only queue it in libmosquitto and
+	 * retry a write that cannot succeed, once per message.
+	 */
 	return backlog(m) >= GWIOD_MQTT_QUEUE_MESSAGES / 2 ||
-	       backlog_bytes(m) >= GWIOD_MQTT_QUEUE_BYTES / 2;
+	       backlog_bytes(m) >= GWIOD_MQTT_QUEUE_BYTES / 2 ||
+	       (m->stats.unsent >= GWIOD_MQTT_INFLIGHT &&
+		mosquitto_want_write(m->mosq));
 }
 
 int gwiod_mqtt_publish(struct gwiod_mqtt *m, const char *topic,

@@ -55,7 +55,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: gwio-simring [OPTION]...\n"
-		"Fill a gwio memory ring from userspace; print its path first.\n\n"
+		"Fill a gwio memory ring from userspace; print its path first,\n"
+		"and \"done\" on a second line once everything is produced.\n\n"
 		"  -c, --channels=N     synthetic channels (default 1)\n"
 		"  -r, --rate=HZ        samples per second per channel (default 1000);\n"
 		"                       0 = as fast as the ring takes them\n"
@@ -198,6 +199,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	ret = o.replay ? produce_replay(ring, &o) : produce_synthetic(ring, &o);
+	/* lets a benchmark start its consumer on a full ring */
+	printf("done\n");
+	fflush(stdout);
 	while (!stop && !o.exit_when_done)
 		pause();
 	gwio_memring_close(ring);
