@@ -54,13 +54,7 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute enable_attr = __ATTR_RW(enable);
 
-static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_gwio_channel(kobj)->events));
-}
-
-static struct kobj_attribute events_attr = __ATTR_RO(events);
+GWIO_CHANNEL_COUNTER(events, READ_ONCE(to_gwio_channel(kobj)->events));
 
 static struct attribute *gwio_channel_attrs[] = {
 	&label_attr.attr,

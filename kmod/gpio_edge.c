@@ -270,18 +270,10 @@ static ssize_t debounce_us_store(struct kobject *kobj,
 
 static struct kobj_attribute debounce_us_attr = __ATTR_RW(debounce_us);
 
-#define GWIO_LINE_COUNTER(name)						\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_line(kobj)->name)); \
-}									\
-static struct kobj_attribute name##_attr = __ATTR_RO(name)
-
-GWIO_LINE_COUNTER(overruns);
-GWIO_LINE_COUNTER(errors);
-GWIO_LINE_COUNTER(glitches);
-GWIO_LINE_COUNTER(bounces);
+GWIO_CHANNEL_COUNTER(overruns, READ_ONCE(to_line(kobj)->overruns));
+GWIO_CHANNEL_COUNTER(errors, READ_ONCE(to_line(kobj)->errors));
+GWIO_CHANNEL_COUNTER(glitches, READ_ONCE(to_line(kobj)->glitches));
+GWIO_CHANNEL_COUNTER(bounces, READ_ONCE(to_line(kobj)->bounces));
 
 static ssize_t last_value_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)

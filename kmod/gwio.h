@@ -181,6 +181,18 @@ static inline struct gwio_channel *to_gwio_channel(struct kobject *kobj)
 	return container_of(kobj, struct gwio_channel, kobj);
 }
 
+/*
+ * A read-only counter in a channel kind's sysfs group: name_attr showing
+ * @value, an expression of the attribute's kobject "kobj".
+ */
+#define GWIO_CHANNEL_COUNTER(name, value)				\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(value));	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
 /* platform.c: devices described by the device tree or a software node */
 extern struct platform_driver gwio_platform_driver;
 

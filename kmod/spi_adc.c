@@ -329,18 +329,10 @@ static ssize_t period_us_store(struct kobject *kobj,
 
 static struct kobj_attribute period_us_attr = __ATTR_RW(period_us);
 
-#define GWIO_ADC_COUNTER(name, field)					\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_adc(kobj)->field)); \
-}									\
-static struct kobj_attribute name##_attr = __ATTR_RO(name)
-
-GWIO_ADC_COUNTER(ticks, ticks);
-GWIO_ADC_COUNTER(errors, errors);
-GWIO_ADC_COUNTER(latency_ns_last, latency_last_ns);
-GWIO_ADC_COUNTER(latency_ns_max, latency_max_ns);
+GWIO_CHANNEL_COUNTER(ticks, READ_ONCE(to_adc(kobj)->ticks));
+GWIO_CHANNEL_COUNTER(errors, READ_ONCE(to_adc(kobj)->errors));
+GWIO_CHANNEL_COUNTER(latency_ns_last, READ_ONCE(to_adc(kobj)->latency_last_ns));
+GWIO_CHANNEL_COUNTER(latency_ns_max, READ_ONCE(to_adc(kobj)->latency_max_ns));
 
 static ssize_t latency_ns_mean_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
