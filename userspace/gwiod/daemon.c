@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "clock.h"
 #include "log.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -81,19 +82,6 @@ struct daemon {
 	bool paused;
 	bool stopping;
 };
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t monotonic_ms(void)
-{
-	return clock_ns(CLOCK_MONOTONIC) / 1000000u;
-}
 
 /* systemd's readiness protocol: one datagram to $NOTIFY_SOCKET. */
 static void sd_notify_state(const char *state)
@@ -160,7 +148,7 @@ static int64_t realtime_offset(clockid_t clock)
 {
 	if (clock == CLOCK_REALTIME)
 		return 0;
-	return (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(clock));
+	return (int64_t)(gwiod_clock_ns(CLOCK_REALTIME) - gwiod_clock_ns(clock));
 }
 
 /* Pipeline point i is binding i; the publisher knows it that way too. */
@@ -378,7 +366,7 @@ static void drain_source(struct daemon *d, size_t index)
 			break;
 	}
 	if (moved)
-		d->last_sample_ms = monotonic_ms();
+		d->last_sample_ms = gwiod_monotonic_ms();
 }
 
 static void drain_all(struct daemon *d)
@@ -584,12 +572,12 @@ static void report_refusals(struct daemon *d)
 
 static void on_tick(struct daemon *d)
 {
-	uint64_t now_ms = monotonic_ms();
+	uint64_t now_ms = gwiod_monotonic_ms();
 
 	follow_clock_steps(d);
 	drain_all(d);
 	gwiod_pipeline_flush(d->run.pipeline,
-			     clock_ns(CLOCK_REALTIME) - CLOSE_GRACE_NS);
+			     gwiod_clock_ns(CLOCK_REALTIME) - CLOSE_GRACE_NS);
 	gwiod_mqtt_tick(d->run.mqtt, now_ms);
 	/* held back by the broker is not idle */
 	if (d->exit_idle_ms && !congested(d) && now_ms > d->last_sample_ms &&
@@ -792,14 +780,14 @@ int gwiod_daemon_run(const char *path, struct gwiod_config *config,
 		close_loop(&d);
 		return 1;
 	}
-	d.started_ms = monotonic_ms();
+	d.started_ms = gwiod_monotonic_ms();
 	d.next_health_ms = d.started_ms;
 	d.last_sample_ms = d.started_ms;
 	log_notice("started: %zu sources, %zu points, %zu routes; broker %s:%u",
 		   config->source_count, config->point_count,
 		   config->route_count, config->broker.host,
 		   (unsigned int)config->broker.port);
-	gwiod_mqtt_tick(d.run.mqtt, monotonic_ms());
+	gwiod_mqtt_tick(d.run.mqtt, gwiod_monotonic_ms());
 	sd_notify_state("READY=1");
 
 	while (!d.stopping) {

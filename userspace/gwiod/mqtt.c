@@ -14,6 +14,7 @@
 
 #include <mosquitto.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mqtt.h"
 
@@ -75,19 +76,6 @@ const char *gwiod_mqtt_state_name(enum gwiod_mqtt_state state)
 static const char *mosq_error(int rc)
 {
 	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t monotonic_ms(void)
-{
-	return monotonic_ns() / 1000000u;
 }
 
 /* The next attempt after a failure: doubling, with up to 25 % jitter so
@@ -183,7 +171,7 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 		m->written_in_call = mid;
 		return;
 	}
-	m->stats.last_done_ns = monotonic_ns();
+	m->stats.last_done_ns = gwiod_clock_ns(CLOCK_MONOTONIC);
 	if (*slot & PENDING_QOS0) {
 		m->stats.unsent--;
 		m->stats.unsent_bytes -= bytes;
@@ -345,7 +333,7 @@ struct gwiod_mqtt *gwiod_mqtt_create(const struct gwiod_config_broker *broker,
 			MQTT_PROTOCOL_V311;
 	m->backoff_ms = GWIOD_MQTT_BACKOFF_MIN_MS;
 	m->offline_mid = -1;
-	m->now_ms = monotonic_ms();
+	m->now_ms = gwiod_monotonic_ms();
 	m->host = dup_or_null(broker->host, &nomem);
 	m->username = dup_or_null(broker->username, &nomem);
 	m->password = dup_or_null(broker->password, &nomem);
@@ -432,7 +420,7 @@ static void check_socket(struct gwiod_mqtt *m)
 
 void gwiod_mqtt_handle(struct gwiod_mqtt *m, bool readable, bool writable)
 {
-	m->now_ms = monotonic_ms();
+	m->now_ms = gwiod_monotonic_ms();
 	if (readable && mosquitto_loop_read(m->mosq, 64) != MOSQ_ERR_SUCCESS) {
 		check_socket(m);
 		return;
@@ -505,7 +493,7 @@ int gwiod_mqtt_publish(struct gwiod_mqtt *m, const char *topic,
 
 		m->stats.published++;
 		if (!m->stats.first_publish_ns)
-			m->stats.first_publish_ns = monotonic_ns();
+			m->stats.first_publish_ns = gwiod_clock_ns(CLOCK_MONOTONIC);
 		if (qos > 0) {
 			*slot = (uint32_t)len + 1;
 			m->stats.queued++;
@@ -515,7 +503,7 @@ int gwiod_mqtt_publish(struct gwiod_mqtt *m, const char *topic,
 			m->stats.unsent++;
 			m->stats.unsent_bytes += len;
 		} else {
-			m->stats.last_done_ns = monotonic_ns();
+			m->stats.last_done_ns = gwiod_clock_ns(CLOCK_MONOTONIC);
 		}
 		return 0;
 	}
@@ -552,14 +540,14 @@ void gwiod_mqtt_get_stats(const struct gwiod_mqtt *m,
 
 uint64_t gwiod_mqtt_finish(struct gwiod_mqtt *m, int timeout_ms)
 {
-	uint64_t deadline = monotonic_ms() + (uint64_t)(timeout_ms > 0 ?
+	uint64_t deadline = gwiod_monotonic_ms() + (uint64_t)(timeout_ms > 0 ?
 							 timeout_ms : 0);
 	uint64_t now;
 
 	m->finishing = true;
 	if (m->state == GWIOD_MQTT_CONNECTED)
 		publish_status(m, STATUS_OFFLINE, &m->offline_mid);
-	while ((now = monotonic_ms()) < deadline &&
+	while ((now = gwiod_monotonic_ms()) < deadline &&
 	       (m->stats.queued || m->offline_mid >= 0)) {
 		struct pollfd pfd = { .fd = mosquitto_socket(m->mosq) };
 		int wait;
