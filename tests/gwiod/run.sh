@@ -134,6 +134,35 @@ stop_gwiod() {
 	fi
 }
 
+# qos1_stream_start NAME N RATE: a persistent broker NAME, a persistent
+# QoS 1 subscriber, N counter samples on channel b at RATE Hz, gwiod
+# publishing them raw in batches of 50 at QoS 1; waits for the connection.
+qos1_stream_start() {
+	local name=$1 n=$2 rate=$3 log_var=GWIOD_LOG_$1 ring_var=RING_$1
+	mqtt_broker_start "$name" plain persist || return 1
+	mqtt_sub_start "$name" "$name" 't/b/raw' -c -q 1 || return 1
+	start_ring "$name" -c 2 -r "$rate" -n $((2 * n)) || return 1
+	config "$MQTT_TMPDIR/$name.yaml" "$name" "${!ring_var}" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	    qos: 1
+	EOF
+	start_gwiod "$name" "$MQTT_TMPDIR/$name.yaml" || return 1
+	wait_log "${!log_var}" "connected to" 10
+}
+
+# qos1_stream_check NAME N: stop gwiod; every one of the N samples reached
+# the subscriber (duplicates allowed: QoS 1 is at least once)
+qos1_stream_check() {
+	local name=$1 n=$2 out_var
+	out_var=MQTT_SUB_$(tr '[:lower:]' '[:upper:]' <<<"$1")_OUT
+	stop_gwiod "$name" || return 1
+	mqtt_wait_lines "${!out_var}" $((n / 50)) 10 || return 1
+	python3 "$PAYLOADS" raw "${!out_var}" t/b/raw "$n"
+}
+
 # ------------------------------------------------------------ cases
 
 case_check_config() {
@@ -211,31 +240,17 @@ case_birth_and_will() {
 
 # QoS 1 through a broker restart: nothing lost (duplicates allowed).
 case_broker_restart() {
-	local n=6000
-	mqtt_broker_start rs plain persist || return 1
-	mqtt_sub_start rs rs 't/b/raw' -c -q 1 || return 1
-	start_ring rs -c 2 -r 2000 -n $((2 * n)) || return 1
-	config "$MQTT_TMPDIR/rs.yaml" rs "$RING_rs" <<-EOF
-	  - points: [b]
-	    topic: "{site}/{point}/raw"
-	    mode: raw
-	    batch: { max_samples: 50, max_span: 100ms }
-	    qos: 1
-	EOF
-	start_gwiod rs "$MQTT_TMPDIR/rs.yaml" || return 1
-	wait_log "$GWIOD_LOG_rs" "connected to" 10 || return 1
+	local n=6000 connects
+	qos1_stream_start rs $n 2000 || return 1
 	sleep 1
 	mqtt_broker_stop rs || return 1
 	sleep 1.5	# gwiod queues meanwhile
 	mqtt_broker_start_again rs || return 1
 	wait_log "$GWIOD_LOG_rs" "lost the connection" 1 || return 1
 	sleep 2.5
-	stop_gwiod rs || return 1
-	local connects
+	qos1_stream_check rs $n || return 1
 	connects=$(grep -c "mqtt: connected to" "$GWIOD_LOG_rs")
 	((connects >= 2)) || { echo "reconnected $connects times"; return 1; }
-	mqtt_wait_lines "$MQTT_SUB_RS_OUT" $((n / 50)) 10 || return 1
-	python3 "$PAYLOADS" raw "$MQTT_SUB_RS_OUT" t/b/raw $n
 }
 
 # No broker at start: gwiod retries with backoff and gets there.
@@ -417,34 +432,20 @@ password_file $pw" tls_case authbad plain "  username: gateway
 # A broker that hangs with the connection open: keepalive finds it, and
 # gwiod reconnects when it is back; QoS 1 loses nothing.
 case_broker_hang() {
-	local n=8000
-	mqtt_broker_start hang plain persist || return 1
-	mqtt_sub_start hang hang 't/b/raw' -c -q 1 || return 1
-	start_ring hang -c 2 -r 1000 -n $((2 * n)) || return 1
-	config "$MQTT_TMPDIR/hang.yaml" hang "$RING_hang" <<-EOF
-	  - points: [b]
-	    topic: "{site}/{point}/raw"
-	    mode: raw
-	    batch: { max_samples: 50, max_span: 100ms }
-	    qos: 1
-	EOF
-	start_gwiod hang "$MQTT_TMPDIR/hang.yaml" || return 1
-	wait_log "$GWIOD_LOG_hang" "connected to" 10 || return 1
+	local n=8000 i
+	qos1_stream_start hang $n 1000 || return 1
 	sleep 1
 	mqtt_broker_pause hang || return 1
 	# keepalive 5 s: a PINGREQ after 5 s of silence, given up 5 s later
 	wait_log "$GWIOD_LOG_hang" "lost the connection" 15 || return 1
 	mqtt_broker_resume hang || return 1
-	local i
 	for ((i = 0; i < 100; i++)); do
 		(($(grep -c "mqtt: connected to" "$GWIOD_LOG_hang") >= 2)) && break
 		sleep 0.1
 	done
 	((i < 100)) || { echo "no reconnection"; tail "$GWIOD_LOG_hang"; return 1; }
 	sleep 2		# the rest of the samples
-	stop_gwiod hang || return 1
-	mqtt_wait_lines "$MQTT_SUB_HANG_OUT" $((n / 50)) 10 || return 1
-	python3 "$PAYLOADS" raw "$MQTT_SUB_HANG_OUT" t/b/raw $n
+	qos1_stream_check hang $n
 }
 
 # A capture recorded with gwio-cat --record, replayed by gwio-simring
