@@ -9,6 +9,10 @@
 #   make style                checkpatch on the kernel sources
 #   make dtbs                 device-tree overlays into dts/build/*.dtbo
 #   make install              module, library, tools, udev rules
+#   make demo                 the whole gateway in a qemu guest, MQTT traffic
+#                             on this terminal (DEMO_SECONDS=60, ARCH=arm64,
+#                             HOST=1 on this machine's own kernel)
+#   make vm-shell             a shell in a qemu guest with gwio.ko and tools
 
 # The running kernel's headers; on a machine without them (a container, a
 # foreign kernel) the newest Debian headers installed under /usr/src.
@@ -23,7 +27,7 @@ KARCH := ARCH=$(ARCH)
 endif
 
 .PHONY: all module userspace check unit vm bench style clean install \
-	modules_install dtbs
+	modules_install dtbs demo vm-shell
 
 all: module userspace
 
@@ -37,6 +41,14 @@ userspace:
 
 check:
 	tests/run-suites.sh
+
+# The demo and the VM shell pick their own kernels and builds (demo/README.md).
+DEMO_SECONDS ?= 60
+demo:
+	DEMO_SECONDS=$(DEMO_SECONDS) demo/run.sh $(if $(filter 1,$(HOST)),--host,$(if $(ARCH),--arch=$(ARCH)))
+
+vm-shell:
+	demo/run.sh --shell $(if $(ARCH),--arch=$(ARCH))
 
 bench:
 	tests/bench/run.sh

@@ -19,6 +19,10 @@
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
 #              the amd64 guests (6.1 and 6.12)
+#   install    make install into a DESTDIR: every path the systemd unit,
+#              the udev rules and the sysusers file name is there
+#   demo       make demo for a short DEMO_SECONDS, amd64 and arm64 (device
+#              tree + overlay): what a newcomer sees, checked
 #
 # GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
 # suites are printed in full, passing ones only as their summary lines.
@@ -26,7 +30,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod)
+all=(unit unit-asan mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod demo)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -47,6 +51,8 @@ run_suite() {
 	vm-spi) "$top/tests/vm/spi.sh" ;;
 	vm-dt) "$top/tests/vm/dt.sh" ;;
 	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
+	install) "$top/tests/install/run.sh" ;;
+	demo) "$top/tests/demo/run.sh" ;;
 	*) echo "unknown suite $1"; return 2 ;;
 	esac
 }
