@@ -209,6 +209,109 @@ static void test_open_errors(void **state)
 	gwio_memring_close(m);
 }
 
+/*
+ * One consumer at a time, as a device: a second handle, by fd, by path or
+ * from another process, is refused with EBUSY while the first is open and
+ * told who holds it; the producer's own descriptor does not count.
+ */
+static void test_one_consumer_at_a_time(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(16,
+		GWIO_OVERFLOW_DROP_NEWEST, CLOCK_MONOTONIC);
+	char path[64], comm[64], self_comm[64] = "";
+	struct gwio_ring *first, *again;
+	FILE *f;
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_non_null(m);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", gwio_memring_fd(m));
+	assert_int_equal(gwio_ring_holder(path, comm, sizeof(comm)), 0);
+	assert_string_equal(comm, "");
+
+	first = open_consumer(m, O_NONBLOCK);
+	errno = 0;
+	assert_null(gwio_ring_open_fd(gwio_memring_fd(m), O_NONBLOCK));
+	assert_int_equal(errno, EBUSY);
+	errno = 0;
+	assert_null(gwio_ring_open(path, O_NONBLOCK));
+	assert_int_equal(errno, EBUSY);
+
+	assert_int_equal(gwio_ring_holder(path, comm, sizeof(comm)), getpid());
+	f = fopen("/proc/self/comm", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(self_comm, sizeof(self_comm), f));
+	fclose(f);
+	self_comm[strcspn(self_comm, "\n")] = '\0';
+	assert_string_equal(comm, self_comm);
+	assert_int_equal(gwio_ring_holder(path, NULL, 0), getpid());
+
+	/* another process is refused as well: the lock is not per process */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct gwio_ring *r = gwio_ring_open(path, O_NONBLOCK);
+
+		_exit(!r && errno == EBUSY ? 0 : 1);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* free again once the holder closes */
+	gwio_ring_close(first);
+	assert_int_equal(gwio_ring_holder(path, NULL, 0), 0);
+	again = gwio_ring_open(path, O_NONBLOCK);
+	assert_non_null(again);
+	errno = 0;
+	assert_null(gwio_ring_open_fd(gwio_memring_fd(m), 0));
+	assert_int_equal(errno, EBUSY);
+	gwio_ring_close(again);
+	again = open_consumer(m, 0);
+	gwio_ring_close(again);
+
+	/* a device or a file without a holder names nobody */
+	assert_int_equal(gwio_ring_holder("/dev/null", comm, sizeof(comm)), 0);
+	assert_int_equal(gwio_ring_holder("/nonexistent", comm, sizeof(comm)), 0);
+	gwio_memring_close(m);
+}
+
+/* The reasons a person reads say what to do, and who holds a ring. */
+static void test_ring_strerror(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(16,
+		GWIO_OVERFLOW_DROP_NEWEST, CLOCK_MONOTONIC);
+	char path[64], want[128], buf[512];
+	struct gwio_ring *ring;
+
+	(void)state;
+	assert_non_null(m);
+	gwio_ring_strerror("/dev/gwio7", ENOENT, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "/dev/gwio7: No such file or directory"));
+	assert_non_null(strstr(buf, "modprobe gwio"));
+	gwio_ring_strerror("/proc/1234/fd/3", ENOENT, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "gwio-simring"));
+	gwio_ring_strerror("/run/ring", ENOENT, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "modprobe gwio"));
+	assert_non_null(strstr(buf, "gwio-simring"));
+	gwio_ring_strerror("/dev/null", ENOTTY, buf, sizeof(buf));
+	assert_string_equal(buf, "/dev/null: not a gwio device");
+	gwio_ring_strerror("/dev/gwio0", EBUSY, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "one at a time"));
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", gwio_memring_fd(m));
+	ring = open_consumer(m, 0);
+	assert_null(gwio_ring_open(path, 0));
+	gwio_ring_strerror(path, errno, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "ring %s is being read by pid %d (",
+		 path, (int)getpid());
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "): one consumer at a time"));
+	gwio_ring_close(ring);
+	gwio_memring_close(m);
+}
+
 /* Every geometry field a consumer relies on is checked. */
 static void test_open_rejects_bad_producer_page(void **state)
 {
@@ -889,6 +992,32 @@ static void test_cat_errors(void **state)
 	gwio_memring_close(m);
 }
 
+/* gwio-cat beside another consumer: refused, with the holder's name */
+static void test_cat_busy(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(8,
+		GWIO_OVERFLOW_DROP_NEWEST, CLOCK_MONOTONIC);
+	struct gwio_ring *ring;
+	struct cat_run run;
+	char want[64];
+
+	(void)state;
+	assert_non_null(m);
+	push_n(m, 0, 4);
+	ring = open_consumer(m, O_NONBLOCK);
+	run_cat(&run, m, "-n 4 -t 100 $RING");
+	assert_int_equal(run.status, 1);
+	assert_string_equal(run.out, "");
+	snprintf(want, sizeof(want), "is being read by pid %d (", (int)getpid());
+	assert_non_null(strstr(run.err, want));
+	/* nothing was taken from the holder */
+	assert_int_equal(gwio_memring_producer(m)->cons->tail, 0);
+	gwio_ring_close(ring);
+	run_cat(&run, m, "-n 4 -t 100 $RING");
+	assert_int_equal(run.status, 0);
+	gwio_memring_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +1025,8 @@ int main(void)
 		cmocka_unit_test(test_open_read_info_stats),
 		cmocka_unit_test(test_open_by_path),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_one_consumer_at_a_time),
+		cmocka_unit_test(test_ring_strerror),
 		cmocka_unit_test(test_open_rejects_bad_producer_page),
 		cmocka_unit_test(test_open_repairs_garbage_tail),
 		cmocka_unit_test(test_open_accepts_newer_minor),
@@ -912,6 +1043,7 @@ int main(void)
 		cmocka_unit_test(test_cat_binary_and_record),
 		cmocka_unit_test(test_cat_check_seq),
 		cmocka_unit_test(test_cat_errors),
+		cmocka_unit_test(test_cat_busy),
 	};
 
 	return cmocka_run_group_tests_name("libgwio", tests, NULL, NULL);

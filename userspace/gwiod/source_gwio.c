@@ -41,11 +41,10 @@ static int gwio_open(struct gwiod_source *src,
 	}
 	g->ring = gwio_ring_open(g->path, O_NONBLOCK);
 	if (!g->ring) {
-		snprintf(err, err_size, "source %s: %s: %s", config->name,
-			 g->path, errno == EPROTO ?
-			 "not a gwio ring of a version this gwiod reads" :
-			 errno == ENOTTY ? "not a gwio device" :
-			 strerror(errno));
+		char why[512];
+
+		gwio_ring_strerror(g->path, errno, why, sizeof(why));
+		snprintf(err, err_size, "source %s: %s", config->name, why);
 		free(g->path);
 		free(g);
 		return -1;

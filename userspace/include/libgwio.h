@@ -66,11 +66,36 @@ struct gwio_ring_stats {
  * size, magic or geometry); ENOTTY: a character device that is not gwio.
  * A consumer position left invalid by a previous user (ahead of the
  * producer or more than a ring behind) is reset to the newest record.
+ *
+ * One consumer at a time: a device refuses a second opener with EBUSY,
+ * and so does a memory ring while another handle (in any process) has it
+ * open; it is free again once that handle is closed or its process ends.
+ * The producer of a memory ring does not count.  gwio_ring_holder() says
+ * who has it.
  */
 struct gwio_ring *gwio_ring_open(const char *path, int flags);
 
-/* Like gwio_ring_open(); @fd stays the caller's (the ring uses a dup). */
+/*
+ * Like gwio_ring_open(); @fd stays the caller's.  The ring reopens a
+ * memory ring through /proc/self/fd (so that it has a consumer lock of its
+ * own, not @fd's) and dups anything else.
+ */
 struct gwio_ring *gwio_ring_open_fd(int fd, int flags);
+
+/*
+ * The consumer that keeps the memory ring @path busy (EBUSY above): its
+ * pid, and its command name (/proc/PID/comm) in @comm when @comm is not
+ * NULL; "" if unknown.  0 when there is none or it cannot be told (a
+ * device, or /proc/locks unreadable).
+ */
+pid_t gwio_ring_holder(const char *path, char *comm, size_t comm_size);
+
+/*
+ * Why gwio_ring_open(@path) failed with errno @err, for a person: the
+ * path, the error and what to do about it (load the module, start the
+ * producer, who holds a busy ring).  Like snprintf.
+ */
+int gwio_ring_strerror(const char *path, int err, char *buf, size_t size);
 
 void gwio_ring_close(struct gwio_ring *ring);
 

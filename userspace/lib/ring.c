@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 struct gwio_ring {
 	int fd;
 	bool nonblock;
+	bool locked;		/* holds the memory ring's consumer lock */
 	void *cons_map;
 	size_t cons_map_len;
 	void *prod_map;
@@ -67,6 +71,27 @@ static int query_device(struct gwio_ring *ring, size_t page_size)
 	ring->info.is_device = true;
 	ring->info.record_count = info.record_count;
 	ring->info.channel_count = info.channel_count;
+	return 0;
+}
+
+/*
+ * A device refuses a second opener by itself; a memory ring is a plain
+ * file, so its consumers agree through a lock instead.  It is taken before
+ * anything touches the consumer page, which belongs to the holder.  flock
+ * rather than an fcntl lock: it belongs to the open file, so that a
+ * second handle in the same process is refused too and closing some other
+ * descriptor of the file does not drop it, and /proc/locks names the pid
+ * that took it (gwio_ring_holder).  The producer never takes it.
+ */
+static int lock_memory_ring(struct gwio_ring *ring)
+{
+	while (flock(ring->fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return fail(EBUSY);
+		if (errno != EINTR)
+			return -1;
+	}
+	ring->locked = true;
 	return 0;
 }
 
@@ -196,7 +221,8 @@ static struct gwio_ring *ring_from_fd(int fd, int flags)
 	if (S_ISCHR(st.st_mode))
 		ret = query_device(ring, page_size);
 	else if (S_ISREG(st.st_mode))
-		ret = size_memory_ring(ring, st.st_size, page_size);
+		ret = lock_memory_ring(ring) < 0 ? -1 :
+		      size_memory_ring(ring, st.st_size, page_size);
 	else
 		ret = fail(ENODEV);
 	if (ret < 0 || map_ring(ring, page_size) < 0 ||
@@ -227,16 +253,32 @@ struct gwio_ring *gwio_ring_open(const char *path, int flags)
 
 struct gwio_ring *gwio_ring_open_fd(int fd, int flags)
 {
-	int dup_fd;
+	struct stat st;
+	int own_fd = -1;
 
 	if (flags & ~O_NONBLOCK) {
 		errno = EINVAL;
 		return NULL;
 	}
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
+	if (fstat(fd, &st) < 0)
 		return NULL;
-	return ring_from_fd(dup_fd, flags);
+	/*
+	 * A dup would share the open file, and with it the consumer lock,
+	 * with @fd: then a producer's memfd would hold it after we close,
+	 * and every handle opened from that memfd would pass.  A file of our
+	 * own has a lock of its own.  Without /proc, share after all.
+	 */
+	if (S_ISREG(st.st_mode)) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		own_fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	if (own_fd < 0)
+		own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own_fd < 0)
+		return NULL;
+	return ring_from_fd(own_fd, flags);
 }
 
 void gwio_ring_close(struct gwio_ring *ring)
@@ -247,8 +289,57 @@ void gwio_ring_close(struct gwio_ring *ring)
 		munmap(ring->prod_map, ring->prod_map_len);
 	if (ring->cons_map)
 		munmap(ring->cons_map, ring->cons_map_len);
+	/* the open file may outlive our fd (a dup shared without /proc) */
+	if (ring->locked)
+		flock(ring->fd, LOCK_UN);
 	close(ring->fd);
 	free(ring);
+}
+
+/*
+ * /proc/locks lines: "1: FLOCK  ADVISORY  WRITE 1234 00:01:5678 0 EOF";
+ * waiters are "1: -> FLOCK ...".  Device numbers are hex, the inode
+ * decimal.
+ */
+pid_t gwio_ring_holder(const char *path, char *comm, size_t comm_size)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	char line[256], type[16];
+	pid_t pid = 0;
+	struct stat st;
+	FILE *f;
+	int p;
+
+	if (comm && comm_size)
+		comm[0] = '\0';
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", type, &p,
+			   &maj, &min, &ino) == 5 &&
+		    !strcmp(type, "FLOCK") && p > 0 &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) &&
+		    ino == (unsigned long)st.st_ino)
+			pid = (pid_t)p;
+	}
+	fclose(f);
+	if (pid && comm && comm_size) {
+		snprintf(line, sizeof(line), "/proc/%d/comm", (int)pid);
+		f = fopen(line, "re");
+		if (f) {
+			if (fgets(comm, (int)(comm_size > INT32_MAX ?
+					      INT32_MAX : comm_size), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			else
+				comm[0] = '\0';
+			fclose(f);
+		}
+	}
+	return pid;
 }
 
 void gwio_ring_get_info(const struct gwio_ring *ring,
@@ -472,4 +563,45 @@ int gwio_ring_find_channel(const struct gwio_ring *ring, const char *label)
 		    !strcmp(desc.label, label))
 			return (int)i;
 	return fail(ENOENT);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int gwio_ring_strerror(const char *path, int err, char *buf, size_t size)
+{
+	char comm[64];
+	pid_t pid;
+
+	switch (err) {
+	case EBUSY:
+		pid = gwio_ring_holder(path, comm, sizeof(comm));
+		if (pid)
+			return snprintf(buf, size, "ring %s is being read by pid %d%s%s%s: one consumer at a time",
+					path, (int)pid, *comm ? " (" : "",
+					comm, *comm ? ")" : "");
+		return snprintf(buf, size, "%s: %s (another consumer has it open: one at a time)",
+				path, strerror(err));
+	case ENOENT:
+		if (starts_with(path, "/dev/gwio"))
+			return snprintf(buf, size, "%s: %s (is the gwio module loaded? modprobe gwio; /sys/class/gwio/ lists its devices)",
+					path, strerror(err));
+		if (starts_with(path, "/proc/"))
+			return snprintf(buf, size, "%s: %s (a memory ring's path lives only as long as its producer: is gwio-simring running, and is this the path it printed?)",
+					path, strerror(err));
+		return snprintf(buf, size, "%s: %s (a device appears once the gwio module is loaded, modprobe gwio; a memory ring while its producer, e.g. gwio-simring, runs)",
+				path, strerror(err));
+	case EACCES:
+		return snprintf(buf, size, "%s: %s (gwio devices belong to the gwio group: add the user to it, or run as root)",
+				path, strerror(err));
+	case EPROTO:
+		return snprintf(buf, size, "%s: not a gwio ring of a version this program reads (ABI, record size or layout differ)",
+				path);
+	case ENOTTY:
+		return snprintf(buf, size, "%s: not a gwio device", path);
+	default:
+		return snprintf(buf, size, "%s: %s", path, strerror(err));
+	}
 }

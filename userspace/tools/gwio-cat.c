@@ -361,12 +361,10 @@ int main(int argc, char **argv)
 
 	ring = gwio_ring_open(opt.device, O_NONBLOCK);
 	if (!ring) {
-		int err = errno;
+		char why[512];
 
-		fprintf(stderr, "gwio-cat: %s: %s%s\n", opt.device, strerror(err),
-			err == EPROTO ? " (not a gwio ring this tool can read:"
-			" ABI, record size or layout differ)" :
-			err == ENOTTY ? " (not a gwio device)" : "");
+		gwio_ring_strerror(opt.device, errno, why, sizeof(why));
+		fprintf(stderr, "gwio-cat: %s\n", why);
 		return EXIT_FAILURE;
 	}
 	gwio_ring_get_info(ring, &info);
