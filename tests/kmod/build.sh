@@ -1,6 +1,7 @@
 #!/bin/bash
 # build.sh ID [OUT] — build the test-only modules (gwio-test-gpio.ko,
-# gwio-test-spi.ko, gwio-test-consumer.ko, gwio-test-board.ko) for a VM kernel ID (6.1-amd64,
+# gwio-test-spi.ko, gwio-test-consumer.ko, the boards gwio-test-board.ko,
+# gwio-test-adcboard.ko and gwio-demo-board.ko) for a VM kernel ID (6.1-amd64,
 # 6.1-arm64, 6.12-amd64, 6.12-arm64; see tests/vm/fetch-kernels.sh) with
 # W=1, and copy the .ko files to OUT (default: tests/kmod/build/ID).
 # GWIO_KMOD_SPARSE=1 adds sparse (C=2). Any compiler or sparse diagnostic
@@ -32,7 +33,7 @@ if [[ -n $diag ]]; then
 fi
 mkdir -p "$out"
 for m in gwio-test-gpio gwio-test-spi gwio-test-consumer gwio-test-board \
-	 gwio-test-adcboard; do
+	 gwio-test-adcboard gwio-demo-board; do
 	[[ -f $work/$m.ko ]] || die "$m.ko not built for $id"
 	cp "$work/$m.ko" "$out/"
 done

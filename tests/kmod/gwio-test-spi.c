@@ -18,10 +18,15 @@
  * The waveform is a counter per chip select and channel: the Nth
  * conversion (from 0) of channel ch returns (N + 100 * ch) masked to the
  * resolution, so a test can check that no sample was skipped or repeated.
+ * debugfs "wave" gives a single-ended input a signal a person recognises
+ * instead (a slow sine, a ramp), taken from the clock at the moment of the
+ * conversion, so it looks the same at any sample rate (make demo).
  */
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fixp-arith.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
@@ -86,6 +91,25 @@ static int gts_model_of(const char *name)
 	return -EINVAL;
 }
 
+enum gts_wave_kind {
+	GTS_WAVE_COUNTER,
+	GTS_WAVE_SINE,
+	GTS_WAVE_RAMP,
+};
+
+static const char *const gts_wave_names[] = {
+	[GTS_WAVE_COUNTER] = "counter",
+	[GTS_WAVE_SINE] = "sine",
+	[GTS_WAVE_RAMP] = "ramp",
+};
+
+/* A time-based signal between lo and hi (ADC codes), period_ms long. */
+struct gts_wave {
+	enum gts_wave_kind kind;
+	u16 lo, hi;
+	u32 period_ms;
+};
+
 enum gts_state {
 	GTS_IDLE,	/* waiting for the start bit */
 	GTS_CMD,	/* SGL/DIFF, D2, D1, D0 */
@@ -108,6 +132,7 @@ struct gts_adc {
 	u16 value;
 
 	/* waveform and statistics */
+	struct gts_wave wave[GTS_CHANNELS];
 	u64 count[GTS_CHANNELS];	/* single-ended conversions */
 	u64 diff;			/* differential conversions */
 	u64 conversions;
@@ -128,13 +153,34 @@ struct gts {
 	u64 bytes;
 	u64 mode_errors;	/* transfers in a mode the chip cannot follow */
 	u64 overspeed;		/* transfers above the chip's maximum clock */
+	u64 t0_ns;		/* phase origin of the waves: load or reset */
 };
 
 static struct platform_device *gts_pdev;
 static struct spi_controller *gts_ctlr;
 
+static u16 gts_wave_value(const struct gts_wave *w, u64 t_ns)
+{
+	u64 period_ns = (u64)w->period_ms * NSEC_PER_MSEC;
+	u32 span = w->hi - w->lo;
+	u64 rem;
+	u32 phase;
+	s32 sin;
+
+	div64_u64_rem(t_ns, period_ns, &rem);
+	/* microseconds keep the phase in 32 bits for periods up to 71 min */
+	phase = div_u64(rem, NSEC_PER_USEC);
+	if (w->kind == GTS_WAVE_RAMP)
+		return w->lo + div_u64((u64)span * phase,
+				       (u32)(period_ns / NSEC_PER_USEC));
+	sin = fixp_sin32_rad(phase, (u32)(period_ns / NSEC_PER_USEC));
+	/* lo + span/2 * (1 + sin), rounded; sin is scaled by 2^31 - 1 */
+	return w->lo + div_s64((s64)span * ((s64)sin + S32_MAX) + S32_MAX,
+			       2LL * S32_MAX);
+}
+
 /* One clock: the DOUT bit the host samples, then the chip takes DIN. */
-static int gts_clock(struct gts_adc *a, int din)
+static int gts_clock(struct gts *g, struct gts_adc *a, int din)
 {
 	int dout = hiz;
 
@@ -154,8 +200,12 @@ static int gts_clock(struct gts_adc *a, int din)
 		if (a->cmd & 8) {
 			unsigned int ch = a->cmd & 7;
 
-			a->value = (a->count[ch] + 100 * ch) &
-				   GENMASK(a->bits - 1, 0);
+			if (a->wave[ch].kind == GTS_WAVE_COUNTER)
+				a->value = (a->count[ch] + 100 * ch) &
+					   GENMASK(a->bits - 1, 0);
+			else
+				a->value = gts_wave_value(&a->wave[ch],
+							  ktime_get_ns() - g->t0_ns);
 			a->count[ch]++;
 		} else {
 			/* differential: the same waveform, its own counter */
@@ -248,7 +298,7 @@ static int gts_transfer_one(struct spi_controller *ctlr,
 			int dout = hiz;
 
 			if (a && !garbled)
-				dout = gts_clock(a, (in >> b) & 1);
+				dout = gts_clock(g, a, (in >> b) & 1);
 			out |= dout << b;
 		}
 		if (rx)
@@ -309,6 +359,7 @@ static void gts_reset(struct gts *g)
 	g->bytes = 0;
 	g->mode_errors = 0;
 	g->overspeed = 0;
+	g->t0_ns = ktime_get_ns();
 	for (cs = 0; cs < g->ncs; cs++) {
 		struct gts_adc *a = &g->adc[cs];
 
@@ -322,7 +373,7 @@ static void gts_reset(struct gts *g)
 	spin_unlock_irq(&g->lock);
 }
 
-/* Any write: counters and waveforms back to 0 (chip-select state kept). */
+/* Any write: counters and the waves' phase back to 0 (waves and chip-select state kept). */
 static ssize_t gts_reset_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -335,6 +386,87 @@ static const struct file_operations gts_reset_fops = {
 	.open = simple_open,
 	.write = gts_reset_write,
 	.llseek = noop_llseek,
+};
+
+static int gts_wave_show(struct seq_file *m, void *v)
+{
+	struct gts *g = m->private;
+	unsigned int cs, ch;
+
+	spin_lock_irq(&g->lock);
+	for (cs = 0; cs < g->ncs; cs++) {
+		for (ch = 0; ch < GTS_CHANNELS; ch++) {
+			const struct gts_wave *w = &g->adc[cs].wave[ch];
+
+			if (g->adc[cs].model == GTS_NONE)
+				break;
+			if (w->kind == GTS_WAVE_COUNTER)
+				continue;
+			seq_printf(m, "%u %u %s %u %u %u\n", cs, ch,
+				   gts_wave_names[w->kind], w->lo, w->hi,
+				   w->period_ms);
+		}
+	}
+	spin_unlock_irq(&g->lock);
+	return 0;
+}
+
+static int gts_wave_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gts_wave_show, inode->i_private);
+}
+
+/*
+ * "CS CH counter" or "CS CH sine|ramp LO HI PERIOD_MS": the signal of
+ * single-ended input CH of the chip on CS, in ADC codes.
+ */
+static ssize_t gts_wave_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct gts *g = file_inode(file)->i_private;
+	unsigned int cs, ch, lo = 0, hi = 0, period = 0;
+	struct gts_wave w = { };
+	char buf[64], kind[16];
+	int n, ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	n = sscanf(buf, "%u %u %15s %u %u %u", &cs, &ch, kind, &lo, &hi,
+		   &period);
+	if (n < 3 || cs >= g->ncs || g->adc[cs].model == GTS_NONE ||
+	    ch >= GTS_CHANNELS)
+		return -EINVAL;
+	ret = match_string(gts_wave_names, ARRAY_SIZE(gts_wave_names), kind);
+	if (ret < 0)
+		return ret;
+	w.kind = ret;
+	if (w.kind != GTS_WAVE_COUNTER) {
+		/* periods up to an hour keep the microsecond phase in 32 bits */
+		if (n != 6 || lo > hi || hi > GENMASK(g->adc[cs].bits - 1, 0) ||
+		    !period || period > 3600000)
+			return -EINVAL;
+		w.lo = lo;
+		w.hi = hi;
+		w.period_ms = period;
+	} else if (n != 3) {
+		return -EINVAL;
+	}
+	spin_lock_irq(&g->lock);
+	g->adc[cs].wave[ch] = w;
+	spin_unlock_irq(&g->lock);
+	return count;
+}
+
+static const struct file_operations gts_wave_fops = {
+	.owner = THIS_MODULE,
+	.open = gts_wave_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = gts_wave_write,
 };
 
 static void gts_debugfs_remove(void *data)
@@ -361,6 +493,7 @@ static int gts_probe(struct platform_device *pdev)
 	g->ctlr = ctlr;
 	spin_lock_init(&g->lock);
 	g->ncs = nmodel ? nmodel : 2;
+	g->t0_ns = ktime_get_ns();
 	for (cs = 0; cs < g->ncs; cs++) {
 		int m = gts_model_of(model[cs]);
 
@@ -391,6 +524,7 @@ static int gts_probe(struct platform_device *pdev)
 	g->debugfs = debugfs_create_dir(GTS_NAME, NULL);
 	debugfs_create_file("stats", 0400, g->debugfs, g, &gts_stats_fops);
 	debugfs_create_file("reset", 0200, g->debugfs, g, &gts_reset_fops);
+	debugfs_create_file("wave", 0600, g->debugfs, g, &gts_wave_fops);
 	ret = devm_add_action_or_reset(dev, gts_debugfs_remove, g);
 	if (ret)
 		return ret;
