@@ -50,31 +50,10 @@ make -s -C "$top/userspace" --no-print-directory BUILD="$build" gwiod >&2
 gwiod=$build/gwiod/gwiod
 
 # The initramfs extras (GWIO_VM_ROOTFS): the broker and the subscriber at
-# their host paths, and the shared libraries and dynamic loader of all three
-# programs at the paths ldd resolves them to (the loader's own search finds
-# them there in the guest too: same paths, same ld.so).
+# their host paths, with the libraries of all three programs.
 rootfs=$work/rootfs
-add_file() { # SRC [DEST in rootfs, default SRC]
-	local dest=$rootfs${2:-$1}
-	mkdir -p "$(dirname "$dest")"
-	cp -L "$1" "$dest"
-}
-add_libs() { # BINARY: everything ldd names for it
-	local out f
-	out=$(ldd "$1") || die "ldd $1 failed"
-	if grep -q 'not found' <<<"$out"; then
-		die "$1: $(grep 'not found' <<<"$out" | tr '\n' ' ')"
-	fi
-	while read -r f; do
-		[[ -e $rootfs$f ]] || add_file "$f"
-	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3; next }
-		      $1 ~ /^\// { print $1 }' <<<"$out")
-}
-add_file "$mosquitto" /usr/sbin/mosquitto
-add_file "$mosquitto_sub" /usr/bin/mosquitto_sub
-for b in "$gwiod" "$mosquitto" "$mosquitto_sub"; do
-	add_libs "$b"
-done
+vm_host_programs "$rootfs" "$mosquitto:/usr/sbin/mosquitto" \
+	"$mosquitto_sub:/usr/bin/mosquitto_sub" "$gwiod:"
 echo "initramfs extras: $(find "$rootfs" -type f | wc -l) files," \
 	"$(du -sh "$rootfs" | cut -f1)" >&2
 

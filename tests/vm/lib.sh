@@ -107,6 +107,36 @@ vm_build_payload() {
 	vm_build_tools "$@"
 }
 
+# vm_host_programs ROOTFS SRC[:DEST]...: the host's dynamically linked
+# programs SRC for an initramfs extras tree (run-vm.sh's GWIO_VM_ROOTFS):
+# each at DEST (default SRC; "SRC:" for its libraries only, when the
+# program itself travels in the payload) inside ROOTFS, with every shared library and
+# the dynamic loader ldd names for it, at the paths ldd resolves them to,
+# so the loader's own search finds them in the guest too (same paths, same
+# ld.so).  Only guests of the host's architecture can run them.
+vm_host_programs() {
+	local rootfs=$1 spec src dest out f
+	shift
+	for spec in "$@"; do
+		src=${spec%%:*} dest=${spec#*:}
+		[[ $spec == *:* ]] || dest=$src
+		if [[ -n $dest ]]; then
+			mkdir -p "$rootfs$(dirname "$dest")"
+			cp -L "$src" "$rootfs$dest"
+		fi
+		out=$(ldd "$src") || die "ldd $src failed"
+		if grep -q 'not found' <<<"$out"; then
+			die "$src: $(grep 'not found' <<<"$out" | tr '\n' ' ')"
+		fi
+		while read -r f; do
+			[[ -e $rootfs$f ]] && continue
+			mkdir -p "$rootfs$(dirname "$f")"
+			cp -L "$f" "$rootfs$f"
+		done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3; next }
+			      $1 ~ /^\// { print $1 }' <<<"$out")
+	done
+}
+
 # vm_boot_all SUITE WORK ID...: boot each ID with WORK/ID/payload (at most
 # GWIO_VM_JOBS at once), print the verdicts and "vm-SUITE: N passed, N
 # failed"; false if anything failed.  Console logs go to

@@ -20,6 +20,12 @@
 #   GWIO_VM_CPU             override the qemu -cpu model
 #   GWIO_VM_VERBOSE=1       also stream the console to stderr while it runs
 #   GWIO_VM_BZIMAGE=1       x86: boot the bzImage instead of the PVH vmlinux
+#   GWIO_VM_STDIN=file      qemu's standard input, which the guest reads on its
+#                           console (default /dev/null); make demo sends "stop"
+#                           through a fifo
+#   GWIO_VM_INTERACTIVE=1   the console is this terminal (make vm-shell): qemu
+#                           reads it and writes to it as well as to LOG, no
+#                           time limit, no verdict; exit status is qemu's
 #   GWIO_VM_ROOTFS=dir      extra files for the initramfs: dir's contents are
 #                           copied over its root (symlinks followed), e.g.
 #                           dir/lib/x86_64-linux-gnu/libc.so.6 for dynamically
@@ -175,12 +181,17 @@ start=${EPOCHREALTIME/[.,]/}
 qrc=0
 # stdin from /dev/null: -nographic would otherwise read the terminal (and a
 # backgrounded job would stop on SIGTTIN). qemu's own errors go to LOG too.
-if [[ ${GWIO_VM_VERBOSE:-0} == 1 ]]; then
+if [[ ${GWIO_VM_INTERACTIVE:-0} == 1 ]]; then
+	# qemu puts the terminal in raw mode and gives it back at exit; Ctrl-A x
+	# quits qemu, Ctrl-C goes to the guest.
+	"$QEMU" "${qargs[@]}" | tee "$logf" || qrc=${PIPESTATUS[0]}
+	exit "$qrc"
+elif [[ ${GWIO_VM_VERBOSE:-0} == 1 ]]; then
 	timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" </dev/null 2>&1 |
 		tee "$logf" >&2 || qrc=$?
 else
-	timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" </dev/null >"$logf" 2>&1 ||
-		qrc=$?
+	timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" \
+		<"${GWIO_VM_STDIN:-/dev/null}" >"$logf" 2>&1 || qrc=$?
 fi
 elapsed_us=$((${EPOCHREALTIME/[.,]/} - start))
 elapsed=$((elapsed_us / 1000000)).$((elapsed_us / 100000 % 10))
