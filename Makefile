@@ -15,12 +15,29 @@
 #   make vm-shell             a shell in a qemu guest with gwio.ko and tools
 
 # The running kernel's headers; on a machine without them (a container, a
-# foreign kernel) the newest Debian headers installed under /usr/src.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(sort $(filter-out %-common %-common-rt,\
-	$(wildcard /usr/src/linux-headers-*)))))
+# foreign kernel) the newest (by version) Debian headers under /usr/src.
+KRUN := $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(KRUN)/build) \
+	$(lastword $(shell printf '%s\n' $(filter-out %-common %-common-rt,\
+	$(wildcard /usr/src/linux-headers-*)) | sort -V)))
+endif
+# The release KDIR builds for, as the module's vermagic and modules_install
+# name it: UTS_RELEASE (Debian's include/config/kernel.release holds the
+# upstream 6.1.N, not 6.1.0-N-amd64), else kernel.release, else the
+# directory's name.
+KREL := $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' \
+	  $(KDIR)/include/generated/utsrelease.h 2>/dev/null),\
+	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),\
+	$(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,\
+	$(abspath $(KDIR))))))
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Absolute: the module is installed from inside KDIR, userspace from
+# userspace/.
+DEST := $(abspath $(DESTDIR))
+INSTALL_MOD_DIR ?= extra
+MODDIR := $(DEST)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
 
 ifneq ($(ARCH),)
 KARCH := ARCH=$(ARCH)
@@ -29,12 +46,35 @@ endif
 .PHONY: all module userspace check unit vm bench style clean install \
 	modules_install dtbs demo vm-shell
 
+# Headers for another kernel build a module this one will not load: said
+# after the build (after userspace's when `make` builds both), never an
+# error.
+define kernel_note
+if [ "$(KREL)" = "$(KRUN)" ]; then :; \
+elif [ -n "$(ARCH)" ]; then \
+  echo "note: gwio.ko is built for an ARCH=$(ARCH) kernel $(KREL) (KDIR=$(KDIR))"; \
+else \
+  echo "note: gwio.ko is built for kernel $(KREL) (KDIR=$(KDIR))"; \
+  echo "      but this machine runs $(KRUN): modprobe/insmod here will not load it."; \
+  if [ -d /lib/modules/$(KRUN)/build ]; then \
+    echo "      KDIR=/lib/modules/$(KRUN)/build builds for the running kernel."; \
+  else \
+    echo "      For the running kernel, install its headers (/lib/modules/$(KRUN)/build;"; \
+    echo "      on Debian the package linux-headers-$(KRUN)) or pass KDIR=<its build tree>."; \
+  fi; \
+  echo "      Without them: make demo runs gwio.ko in a qemu guest."; \
+fi >&2
+endef
+NOTE_AT_END := $(filter all,$(or $(MAKECMDGOALS),all))
+
 all: module userspace
+	@$(kernel_note)
 
 module:
-	@test -d "$(KDIR)" || { echo "no kernel headers: install" \
-	  "linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	@test -d "$(KDIR)" || { echo "no kernel headers$(if $(KDIR), at KDIR=$(KDIR)):" \
+	  "install linux-headers-$(KRUN) or pass KDIR=<a build tree>" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) modules
+	@$(if $(NOTE_AT_END),:,$(kernel_note))
 
 userspace:
 	$(MAKE) -C userspace
@@ -68,17 +108,36 @@ dts/build/%.dtbo: dts/overlays/%.dtso
 	@mkdir -p $(dir $@)
 	$(DTC) -@ -q -I dts -O dtb -o $@ $<
 
-modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) INSTALL_MOD_PATH=$(DESTDIR) \
-		modules_install
+# Into $(DESTDIR)/lib/modules/<KREL>/$(INSTALL_MOD_DIR)/: the headers' kernel,
+# which need not be the running one.  depmod only on this machine's own /;
+# Kbuild's skips itself without a System.map, as with Debian's headers.
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KARCH) INSTALL_MOD_PATH=$(DEST) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	@ko=$$(find $(MODDIR) -maxdepth 1 -name 'gwio.ko*' \
+		-newer $(CURDIR)/gwio.ko 2>/dev/null | head -n 1); \
+	if [ -z "$$ko" ]; then \
+		echo "modules_install: no new gwio.ko in $(MODDIR)/" >&2; exit 1; \
+	fi; \
+	echo "gwio.ko installed for kernel $(KREL): $$ko"; \
+	if [ "$(KREL)" != "$(KRUN)" ]; then \
+		echo "  (this machine runs $(KRUN): modprobe finds it once $(KREL) runs)"; \
+	fi; \
+	if [ -n "$(DEST)" ]; then \
+		echo "depmod not run (DESTDIR): run depmod -a $(KREL) where it is installed"; \
+	elif command -v depmod >/dev/null 2>&1; then \
+		echo "depmod -a $(KREL)"; depmod -a $(KREL); \
+	else \
+		echo "no depmod here: run depmod -a $(KREL) before modprobe gwio"; \
+	fi
 
 install: modules_install
-	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DEST)
 	install -D -m 644 udev/60-gwio.rules \
-		$(DESTDIR)/usr/lib/udev/rules.d/60-gwio.rules
-	install -D -m 755 udev/gwio-links $(DESTDIR)/usr/lib/udev/gwio-links
+		$(DEST)/usr/lib/udev/rules.d/60-gwio.rules
+	install -D -m 755 udev/gwio-links $(DEST)/usr/lib/udev/gwio-links
 	install -D -m 644 userspace/gwiod/gwiod.service \
-		$(DESTDIR)/usr/lib/systemd/system/gwiod.service
+		$(DEST)/usr/lib/systemd/system/gwiod.service
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
