@@ -8,7 +8,8 @@
 #   make bench                benchmarks into docs/benchmarks.md
 #   make style                checkpatch on the kernel sources
 #   make dtbs                 device-tree overlays into dts/build/*.dtbo
-#   make install              module, library, tools, udev rules
+#   make install              module, library, tools, gwiod and its unit,
+#                             udev rules, the gwio group (docs/install.md)
 #   make demo                 the whole gateway in a qemu guest, MQTT traffic
 #                             on this terminal (DEMO_SECONDS=60, ARCH=arm64,
 #                             HOST=1 on this machine's own kernel)
@@ -34,17 +35,20 @@ KREL := $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' \
 PREFIX ?= /usr/local
 DESTDIR ?=
 # Absolute: the module is installed from inside KDIR, userspace from
-# userspace/.
+# userspace/.  Where udev and systemd look, whatever the PREFIX.
 DEST := $(abspath $(DESTDIR))
 INSTALL_MOD_DIR ?= extra
 MODDIR := $(DEST)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
+UDEVDIR ?= /usr/lib/udev
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+SYSCONFDIR ?= /etc
 
 ifneq ($(ARCH),)
 KARCH := ARCH=$(ARCH)
 endif
 
 .PHONY: all module userspace check unit vm bench style clean install \
-	modules_install dtbs demo vm-shell
+	modules_install uninstall dtbs demo vm-shell
 
 # Headers for another kernel build a module this one will not load: said
 # after the build (after userspace's when `make` builds both), never an
@@ -133,11 +137,26 @@ modules_install: module
 
 install: modules_install
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DEST)
-	install -D -m 644 udev/60-gwio.rules \
-		$(DEST)/usr/lib/udev/rules.d/60-gwio.rules
-	install -D -m 755 udev/gwio-links $(DEST)/usr/lib/udev/gwio-links
-	install -D -m 644 userspace/gwiod/gwiod.service \
-		$(DEST)/usr/lib/systemd/system/gwiod.service
+	install -D -m 644 udev/60-gwio.rules $(DEST)$(UDEVDIR)/rules.d/60-gwio.rules
+	install -D -m 755 udev/gwio-links $(DEST)$(UDEVDIR)/gwio-links
+	install -D -m 644 udev/gwio.sysusers $(DEST)$(SYSUSERSDIR)/gwio.conf
+	@if [ -z "$(DEST)" ]; then \
+		echo "next: systemd-sysusers gwio.conf (creates the gwio group)," \
+		     "udevadm control --reload, systemctl daemon-reload;"; \
+		echo "      edit $(SYSCONFDIR)/gwiod/gwiod.yaml, then systemctl enable --now gwiod"; \
+	else \
+		echo "installed into $(DEST): on the target run systemd-sysusers gwio.conf" \
+		     "(the gwio group) and depmod -a $(KREL)"; \
+	fi
+
+# The configuration in /etc and the gwio group stay.
+uninstall:
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DEST)
+	rm -f $(DEST)$(UDEVDIR)/rules.d/60-gwio.rules $(DEST)$(UDEVDIR)/gwio-links \
+	      $(DEST)$(SYSUSERSDIR)/gwio.conf $(MODDIR)/gwio.ko*
+	@if [ -z "$(DEST)" ] && command -v depmod >/dev/null 2>&1; then \
+		echo "depmod -a $(KREL)"; depmod -a $(KREL); \
+	fi
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
