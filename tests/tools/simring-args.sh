@@ -61,18 +61,21 @@ refuse() {
 # values NAME WANT ARGS...: gwio-simring -r 0 -n N ARGS, read back with
 # gwio-cat; WANT is "channel: value value ..." per channel, in order.
 values() {
-	local name=$1 want=$2 n ring pid ok=1
+	local name=$1 want=$2 n ring pid ok=1 i
 	shift 2
 	n=$(tr -cs '0-9\n' ' ' <<<"$want" | wc -w)
 	n=$((n - $(grep -c . <<<"$want")))
 	"$SIMRING" -r 0 -n "$n" "$@" >"$tmp/ring" 2>"$tmp/err" &
 	pid=$!
 	pids+=("$pid")
-	for ((i = 0; i < 200; i++)); do
+	# "done": every record is in the ring (10 s for a loaded machine)
+	for ((i = 0; i < 1000; i++)); do
 		[[ $(wc -l <"$tmp/ring") -ge 2 ]] && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.01
 	done
 	ring=$(head -n1 "$tmp/ring")
+	[[ -n $ring ]] || ok=0
 	"$CAT" -n "$n" -t 2000 "$ring" >"$tmp/recs" 2>"$tmp/cat.err" || ok=0
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
