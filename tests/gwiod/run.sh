@@ -169,7 +169,8 @@ case_check_config() {
 	local out rc f
 	out=$("$GWIOD" --check-config "$top/docs/gwiod.example.yaml" 2>&1) ||
 		{ echo "$out"; return 1; }
-	[[ $out == *": OK: "* ]] || { echo "$out"; return 1; }
+	[[ $out == *": OK: 1 source, 4 points, 3 routes, 4 published streams" ]] ||
+		{ echo "$out"; return 1; }
 	for f in "$top"/tests/unit/configs/bad-*.yaml; do
 		out=$("$GWIOD" --check-config "$f" 2>&1)
 		rc=$?
@@ -212,7 +213,31 @@ case_end_to_end() {
 	python3 "$PAYLOADS" raw "$MQTT_SUB_E2E_OUT" t/ring0/b/raw $n &&
 	python3 "$PAYLOADS" windows "$MQTT_SUB_E2E_OUT" t/a/w $n &&
 	python3 "$PAYLOADS" keys "$MQTT_SUB_E2E_OUT" t/gwiod/status/health \
-		uptime_s broker published queued points sources
+		uptime_s broker published acked written queued unsent refused \
+		lost_unsent backpressure_pauses points sources || return 1
+	health_documented "$MQTT_SUB_E2E_OUT" || return 1
+	# routes at QoS 1 (acknowledged), health at QoS 0 (written): all delivered
+	grep -Eq "summary: $((2 * n)) samples read; of ([0-9]+) messages, \1 delivered \([1-9][0-9]* acknowledged by the broker at QoS 1/2, [1-9][0-9]* written to the socket at QoS 0\), 0 unacknowledged at exit, 0 refused, 0 lost unsent; \1 messages published \(handed to libmosquitto" \
+		"$GWIOD_LOG_e2e" || { grep summary: "$GWIOD_LOG_e2e"; return 1; }
+}
+
+# health_documented FILE: every member of the last health message in FILE,
+# nested ones too, is in docs/gwiod.md's health table as `name`.
+health_documented() {
+	python3 - "$1" "$top/docs/gwiod.md" <<-'EOF'
+	import json, re, sys
+	last = [l for l in open(sys.argv[1]) if l.startswith("t/gwiod/status/health ")][-1]
+	health = json.loads(last.split(" ", 1)[1])
+	doc = open(sys.argv[2]).read()
+	section = doc[doc.index("## Health"):]
+	section = section[:section.index("\n## ", 4)]
+	names = set(health) | set(health["points"])
+	for src in health["sources"].values():
+	    names |= set(src)
+	missing = sorted(n for n in names if not re.search(r"`(points\.|sources\.<name>\.)?%s`" % re.escape(n), section))
+	if missing:
+	    sys.exit(f"health members not documented in docs/gwiod.md: {missing}")
+	EOF
 }
 
 # Retained "online" on connect; the broker's will says "offline" when
@@ -301,8 +326,11 @@ tls_case() {
 			return 1
 		fi
 		stop_gwiod "$name" 1 || return 1
-		grep -q "messages not acknowledged at exit" "${!log_var}" ||
+		grep -Eq "[0-9]+ messages? not acknowledged at exit" "${!log_var}" ||
 			{ echo "no word on the lost messages"; return 1; }
+		# nothing reached a broker: nothing may read as delivered
+		grep -Eq "summary: .*; of [0-9]+ messages?, 0 delivered .*, [1-9][0-9]* unacknowledged at exit" \
+			"${!log_var}" || { grep summary: "${!log_var}"; return 1; }
 		return 0
 	fi
 	stop_gwiod "$name"
@@ -407,7 +435,7 @@ case_backpressure() {
 	grep -q "pausing reading the sources" "$MQTT_TMPDIR/gwiod-bp.log" ||
 		{ echo "backpressure never engaged"; return 1; }
 	grep "summary:" "$MQTT_TMPDIR/gwiod-bp.log"
-	grep -q "summary: $((2 * n)) samples read, .* 0 refused, 0 lost" \
+	grep -Eq "summary: $((2 * n)) samples read; of ([0-9]+) messages, \1 delivered \($n acknowledged .*, 0 unacknowledged at exit, 0 refused, 0 lost unsent; \1 messages published" \
 		"$MQTT_TMPDIR/gwiod-bp.log" || return 1
 	mqtt_wait_lines "$MQTT_SUB_BP_OUT" $n 20 || return 1
 	python3 "$PAYLOADS" raw "$MQTT_SUB_BP_OUT" t/b/raw $n
@@ -505,11 +533,102 @@ case_reload_broker() {
 	python3 "$PAYLOADS" raw "$MQTT_TMPDIR/mv-both.out" t/b/raw $n
 }
 
+# The broker never there: the summary must not read as if anything had
+# been delivered, and it tells the QoS 1 queued in libmosquitto from the
+# QoS 0 refused outright.
+case_broker_down_summary() {
+	mqtt_broker_start down plain || return 1
+	mqtt_broker_stop down || return 1
+	start_ring down -c 2 -r 200 || return 1
+	config "$MQTT_TMPDIR/down.yaml" down "$RING_down" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}/q1"
+	    mode: downsample
+	    window: 100ms
+	    qos: 1
+	  - points: [b]
+	    topic: "{site}/{point}/q0"
+	    mode: downsample
+	    window: 100ms
+	    qos: 0
+	EOF
+	start_gwiod down "$MQTT_TMPDIR/down.yaml" || return 1
+	wait_log "$GWIOD_LOG_down" "next connection attempt" 5 || return 1
+	sleep 1
+	stop_gwiod down 1 || return 1
+	grep summary: "$GWIOD_LOG_down"
+	grep -Eq "summary: [0-9]+ samples read; of [0-9]+ messages, 0 delivered \(0 acknowledged by the broker at QoS 1/2, 0 written to the socket at QoS 0\), ([1-9][0-9]*) unacknowledged at exit, [1-9][0-9]* refused, 0 lost unsent; \1 messages? published \(handed to libmosquitto: all but the refused\)" \
+		"$GWIOD_LOG_down"
+}
+
+# A device that is not there, a memory ring whose producer is gone: the
+# error says what to do about it.
+case_missing_source() {
+	local out rc
+	mqtt_broker_start miss plain || return 1
+	config "$MQTT_TMPDIR/miss-dev.yaml" miss /dev/gwio97 </dev/null
+	printf '  - points: [a]\n    topic: x\n    mode: downsample\n    window: 1s\n' \
+		>>"$MQTT_TMPDIR/miss-dev.yaml"
+	out=$("$GWIOD" -c "$MQTT_TMPDIR/miss-dev.yaml" 2>&1)
+	rc=$?
+	((rc == 1)) && [[ $out == *"source ring0: /dev/gwio97: No such file or directory (is the gwio module loaded? modprobe gwio"* ]] ||
+		{ echo "exit $rc: $out"; return 1; }
+	sed "s|/dev/gwio97|/proc/$$/fd/999|" "$MQTT_TMPDIR/miss-dev.yaml" \
+		>"$MQTT_TMPDIR/miss-ring.yaml"
+	out=$("$GWIOD" -c "$MQTT_TMPDIR/miss-ring.yaml" 2>&1)
+	rc=$?
+	((rc == 1)) && [[ $out == *"/proc/$$/fd/999: No such file or directory"*"is gwio-simring running"* ]] ||
+		{ echo "exit $rc: $out"; return 1; }
+}
+
+# One consumer per memory ring, as for /dev/gwioN: gwio-cat and a second
+# gwiod beside a running gwiod are refused, named the holder, and take
+# nothing from it; once gwiod is gone the ring is free.
+case_second_consumer() {
+	local n=2000 out rc lost
+	mqtt_broker_start two plain || return 1
+	mqtt_sub_start two two 't/#' -q 1 || return 1
+	start_ring two -c 2 -r 1000 -n $((2 * n)) || return 1
+	config "$MQTT_TMPDIR/two.yaml" two "$RING_two" <<-EOF
+	  - points: [b]
+	    topic: "{site}/{point}/raw"
+	    mode: raw
+	    batch: { max_samples: 50, max_span: 100ms }
+	EOF
+	start_gwiod two "$MQTT_TMPDIR/two.yaml" || return 1
+	wait_log "$GWIOD_LOG_two" "connected to" 10 || return 1
+	out=$("$build/gwio-cat" -n 10 -t 500 "$RING_two" 2>&1)
+	rc=$?
+	((rc == 1)) && [[ $out == *"ring $RING_two is being read by pid $GWIOD_PID_two (gwiod): one consumer at a time"* ]] ||
+		{ echo "gwio-cat beside gwiod: exit $rc: $out"; return 1; }
+	out=$("$GWIOD" -c "$MQTT_TMPDIR/two.yaml" 2>&1)
+	rc=$?
+	((rc == 1)) && [[ $out == *"is being read by pid $GWIOD_PID_two (gwiod)"* ]] ||
+		{ echo "second gwiod: exit $rc: $out"; return 1; }
+	sleep 2.5	# the rest of the samples
+	stop_gwiod two || return 1
+	python3 "$PAYLOADS" raw "$MQTT_SUB_TWO_OUT" t/b/raw $n || return 1
+	lost=$(grep -o '"lost":[0-9]*' "$MQTT_SUB_TWO_OUT" | sort -u)
+	[[ $lost == '"lost":0' ]] || { echo "gwiod lost records: $lost"; return 1; }
+	"$build/gwio-cat" -q -t 100 "$RING_two" ||
+		{ echo "the ring stayed busy after gwiod exited"; return 1; }
+}
+
+# Every option gwiod --help shows is in docs/gwiod.md's command line.
+case_options_documented() {
+	local opt missing=
+	for opt in $("$GWIOD" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+		grep -qF -- "\`$opt" "$top/docs/gwiod.md" || missing+=" $opt"
+	done
+	[[ -z $missing ]] || { echo "not in docs/gwiod.md:$missing"; return 1; }
+}
+
 # ------------------------------------------------------------ main
 
 cases=(check_config end_to_end birth_and_will broker_restart broker_late
        broker_hang backpressure tls mtls mtls_refused tls_wrong_ca mqtt5
-       auth replay reload reload_broker)
+       auth replay reload reload_broker broker_down_summary missing_source
+       second_consumer options_documented)
 (($#)) && cases=("$@")
 passed=0 failed=0
 for c in "${cases[@]}"; do

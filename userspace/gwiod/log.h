@@ -32,4 +32,10 @@ void gwiod_log(enum gwiod_log_level level, const char *fmt, ...)
 #define log_info(...)	gwiod_log(GWIOD_LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	gwiod_log(GWIOD_LOG_DEBUG, __VA_ARGS__)
 
+/* "1 source", "2 sources": an operator reads counts, not "1 sources". */
+static inline const char *gwiod_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif /* GWIOD_LOG_H */

@@ -63,9 +63,11 @@ static int check_config(const char *path)
 
 	if (!config)
 		return 1;
-	printf("%s: OK: %zu sources, %zu points, %zu routes, %zu published streams\n",
-	       path, config->source_count, config->point_count,
-	       config->route_count, config->binding_count);
+	printf("%s: OK: %zu source%s, %zu point%s, %zu route%s, %zu published stream%s\n",
+	       path, config->source_count, gwiod_plural(config->source_count),
+	       config->point_count, gwiod_plural(config->point_count),
+	       config->route_count, gwiod_plural(config->route_count),
+	       config->binding_count, gwiod_plural(config->binding_count));
 	gwiod_config_free(config);
 	return 0;
 }

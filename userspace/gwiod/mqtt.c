@@ -173,6 +173,7 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 	}
 	m->stats.last_done_ns = gwiod_clock_ns(CLOCK_MONOTONIC);
 	if (*slot & PENDING_QOS0) {
+		m->stats.written++;
 		m->stats.unsent--;
 		m->stats.unsent_bytes -= bytes;
 	} else {
@@ -197,8 +198,9 @@ static void forget_unsent(struct gwiod_mqtt *m)
 		if (m->pending[mid] & PENDING_QOS0)
 			m->pending[mid] = 0;
 	}
-	log_warn("mqtt: %llu QoS 0 messages unsent when the connection ended",
-		 (unsigned long long)m->stats.unsent);
+	log_warn("mqtt: %llu QoS 0 message%s unsent when the connection ended",
+		 (unsigned long long)m->stats.unsent,
+		 gwiod_plural(m->stats.unsent));
 	m->stats.lost_unsent += m->stats.unsent;
 	m->stats.unsent = 0;
 	m->stats.unsent_bytes = 0;
@@ -503,6 +505,7 @@ int gwiod_mqtt_publish(struct gwiod_mqtt *m, const char *topic,
 			m->stats.unsent++;
 			m->stats.unsent_bytes += len;
 		} else {
+			m->stats.written++;
 			m->stats.last_done_ns = gwiod_clock_ns(CLOCK_MONOTONIC);
 		}
 		return 0;
@@ -575,7 +578,8 @@ uint64_t gwiod_mqtt_finish(struct gwiod_mqtt *m, int timeout_ms)
 			;
 	}
 	if (m->stats.queued)
-		log_error("mqtt: %llu messages not acknowledged at exit",
-			  (unsigned long long)m->stats.queued);
+		log_error("mqtt: %llu message%s not acknowledged at exit",
+			  (unsigned long long)m->stats.queued,
+			  gwiod_plural(m->stats.queued));
 	return m->stats.queued;
 }

@@ -47,6 +47,7 @@ enum gwiod_mqtt_state {
 struct gwiod_mqtt_stats {
 	uint64_t published;	/* accepted by gwiod_mqtt_publish() */
 	uint64_t acked;		/* QoS 1/2 acknowledged by the broker */
+	uint64_t written;	/* QoS 0 written to the socket (all MQTT can tell) */
 	uint64_t refused_full;	/* refused: queue limits reached */
 	uint64_t refused_offline; /* QoS 0 refused while disconnected */
 	uint64_t failed;	/* refused for another reason */
