@@ -39,7 +39,7 @@ wait_for() {
 	return 1
 }
 listening() { grep -q ' 0100007F:075B 00000000:0000 0A ' /proc/net/tcp; }
-subscribed() { grep -q "Sending SUBACK to demo-sub" $T/mosquitto.log; }
+subscribed() { grep -q " demo-sub 1 plant1/#" $T/mosquitto.log; }
 online() { grep -q '^plant1/gwiod/status online$' $T/sub.out; }
 
 # dev_of LABEL: /dev/gwioN of the gwio device labelled LABEL

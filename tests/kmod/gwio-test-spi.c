@@ -159,24 +159,26 @@ struct gts {
 static struct platform_device *gts_pdev;
 static struct spi_controller *gts_ctlr;
 
+/* fixp_sin32_rad() BUG()s on a turn above 2^18 steps: 720 per degree */
+#define GTS_TURN	(360 * 720)
+
 static u16 gts_wave_value(const struct gts_wave *w, u64 t_ns)
 {
 	u64 period_ns = (u64)w->period_ms * NSEC_PER_MSEC;
 	u32 span = w->hi - w->lo;
-	u64 rem;
 	u32 phase;
+	u64 rem;
 	s32 sin;
 
 	div64_u64_rem(t_ns, period_ns, &rem);
-	/* microseconds keep the phase in 32 bits for periods up to 71 min */
-	phase = div_u64(rem, NSEC_PER_USEC);
+	/* rem < 1 h in ns, so rem * GTS_TURN stays below 2^64 */
+	phase = div64_u64(rem * GTS_TURN, period_ns);
 	if (w->kind == GTS_WAVE_RAMP)
-		return w->lo + div_u64((u64)span * phase,
-				       (u32)(period_ns / NSEC_PER_USEC));
-	sin = fixp_sin32_rad(phase, (u32)(period_ns / NSEC_PER_USEC));
+		return w->lo + div_u64((u64)span * phase, GTS_TURN);
+	sin = fixp_sin32_rad(phase, GTS_TURN);
 	/* lo + span/2 * (1 + sin), rounded; sin is scaled by 2^31 - 1 */
-	return w->lo + div_s64((s64)span * ((s64)sin + S32_MAX) + S32_MAX,
-			       2LL * S32_MAX);
+	return w->lo + div64_u64((u64)span * ((s64)sin + S32_MAX) + S32_MAX,
+				 2ULL * S32_MAX);
 }
 
 /* One clock: the DOUT bit the host samples, then the chip takes DIN. */
@@ -444,7 +446,7 @@ static ssize_t gts_wave_write(struct file *file, const char __user *ubuf,
 		return ret;
 	w.kind = ret;
 	if (w.kind != GTS_WAVE_COUNTER) {
-		/* periods up to an hour keep the microsecond phase in 32 bits */
+		/* an hour at most: gts_wave_value()'s arithmetic stays in 64 bits */
 		if (n != 6 || lo > hi || hi > GENMASK(g->adc[cs].bits - 1, 0) ||
 		    !period || period > 3600000)
 			return -EINVAL;
