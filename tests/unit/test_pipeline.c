@@ -1100,6 +1100,242 @@ static void test_window_end_of_clock(void **state)
 	gwiod_pipeline_destroy(p);
 }
 
+/* ------------------------------------------------------- sum and rate */
+
+#define SECOND	UINT64_C(1000000000)
+
+/* A flow meter: one record of value 1 per pulse, scale = litres/pulse. */
+static struct gwiod_point_config meter_point(double scale, uint64_t window_ns)
+{
+	struct gwiod_point_config cfg = window_point(0, window_ns);
+
+	cfg.name = "flow";
+	cfg.unit = "l";
+	cfg.scale = scale;
+	return cfg;
+}
+
+/*
+ * 1000 pulses at 0.0025 l are 2.5 l.  Adding the values gives
+ * 2.499999999999958 (and even an exact sum of the doubles 0.0025 drifts
+ * by 35 pulses), so the sum must come from the raw codes.
+ */
+static void test_window_sum_rate_of_pulses(void **state)
+{
+	struct gwiod_point_config cfg = meter_point(0.0025, 60 * SECOND);
+	struct gwiod_pipeline *p = make_pipeline(&cfg, 1);
+	double naive = 0;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		push(p, 60 * SECOND + (uint64_t)i * 50000000, 1);
+		naive += 0.0025;
+	}
+	for (int i = 0; i < 35; i++)
+		push(p, 120 * SECOND + (uint64_t)i * SECOND, 1);
+	gwiod_pipeline_drain(p);
+	assert_true(naive != 2.5);	/* the trap the test is about */
+	assert_int_equal(rec->count, 2);
+	assert_int_equal(window_at(0)->count, 1000);
+	assert_same_double(window_at(0)->sum, 2.5);
+	assert_same_double(window_at(0)->rate, 2.5 / 60);
+	assert_same_double(window_at(0)->mean, 0.0025);
+	assert_same_double(window_at(1)->sum, 0.0875);
+	/* the decimal quotient, not the double 0.0875 / 60 one ulp off */
+	assert_same_double(window_at(1)->rate, 875.0 / 600000);
+	assert_true(0.0875 / 60 != 875.0 / 600000);
+	gwiod_pipeline_destroy(p);
+}
+
+/* scale = 60 / pulses per litre: rate is then l/min, sum l*60. */
+static void test_window_rate_per_minute_scale(void **state)
+{
+	const double pulses_per_litre = 450;
+	struct gwiod_point_config cfg = meter_point(60 / pulses_per_litre,
+						    SECOND);
+	struct gwiod_pipeline *p = make_pipeline(&cfg, 1);
+
+	(void)state;
+	/* 30 pulses in a second: 30 / 450 l/s = 4 l/min */
+	for (int i = 0; i < 30; i++)
+		push(p, 5 * SECOND + (uint64_t)i * (SECOND / 30), 1);
+	gwiod_pipeline_flush(p, 6 * SECOND);
+	assert_int_equal(rec->count, 1);
+	assert_close(window_at(0)->rate, 4, 4 * DBL_EPSILON);
+	assert_same_double(window_at(0)->rate, window_at(0)->sum);
+	gwiod_pipeline_destroy(p);
+}
+
+/*
+ * Scale and offset: (raw * n + m) / 10^k summed is (sum(raw) * n +
+ * count * m) / 10^k.  0 + 0.1 + 0.2 added as doubles is
+ * 0.30000000000000004; the window's sum is 0.3.
+ */
+static void test_window_sum_rate_with_scale_offset(void **state)
+{
+	struct gwiod_point_config cfg = window_point(0, 1000000);
+	struct gwiod_pipeline *p;
+	const struct gwiod_window *w;
+
+	(void)state;
+	cfg.scale = 0.1;
+	cfg.offset = -40;
+	p = make_pipeline(&cfg, 1);
+	push(p, 0, 400);		/* 0 */
+	push(p, 1, 401);		/* 0.1 */
+	push(p, 2, 402);		/* 0.2 */
+	push(p, 1000000, 395);		/* next window: -0.5 */
+	push(p, 1000001, 394);		/* -0.6 */
+	gwiod_pipeline_drain(p);
+	assert_int_equal(rec->count, 2);
+	w = window_at(0);
+	assert_true(w->first.value + 0.1 + 0.2 != 0.3);
+	assert_same_double(w->sum, 0.3);
+	assert_same_double(w->rate, 300);	/* per second of 1 ms */
+	w = window_at(1);
+	assert_same_double(w->sum, -1.1);
+	assert_same_double(w->rate, -1100);
+
+	/* a negative scale and no offset */
+	gwiod_pipeline_destroy(p);
+	rec->count = 0;
+	cfg.scale = -0.25;
+	cfg.offset = 0;
+	p = make_pipeline(&cfg, 1);
+	push(p, 10, 3);
+	push(p, 20, 5);
+	gwiod_pipeline_drain(p);
+	assert_same_double(window_at(0)->sum, -2);
+	assert_same_double(window_at(0)->rate, -2000);
+	gwiod_pipeline_destroy(p);
+}
+
+/*
+ * Fractional raws around 1e9, as another source may deliver: the sum
+ * (like the mean) is taken over deviations from the first value, so it
+ * lands within an ulp of the exact sum; a plain running sum of 1e14
+ * rounds at 1/64 with every sample.
+ */
+static void test_window_sum_large_offset(void **state)
+{
+	enum { N = 100000 };
+	struct gwiod_point_config cfg = window_point(0, UINT64_C(1) << 40);
+	struct gwiod_pipeline *p = make_pipeline(&cfg, 1);
+	long double deviations = 0, exact;
+	double naive = 0, got;
+	uint64_t seed = 7;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		double x = 1e9 + 0.01 * random_unit(&seed);
+
+		deviations += x - 1e9;	/* exact: x and 1e9 are close */
+		naive += x;
+		push(p, i, x);
+	}
+	gwiod_pipeline_drain(p);
+	exact = 1e9L * N + deviations;
+	got = window_at(0)->sum;
+	if (!(fabsl(got - exact) <= exact * DBL_EPSILON))
+		fail_msg("sum %.17g, exact %.17Lg", got, exact);
+	assert_true(fabsl(naive - exact) > fabsl(got - exact));
+	assert_close(window_at(0)->rate, got / ((UINT64_C(1) << 40) / 1e9),
+		     2 * DBL_EPSILON);
+	gwiod_pipeline_destroy(p);
+}
+
+/*
+ * A reload or shutdown publishes the open window early (drain), with its
+ * nominal end; rate divides by that nominal length, so rate * length is
+ * the sum and the two parts of a window cut by a reload add up.
+ */
+static void test_window_rate_early_end_uses_nominal_length(void **state)
+{
+	struct gwiod_point_config cfg = meter_point(1, 10 * SECOND);
+	struct gwiod_pipeline *p = make_pipeline(&cfg, 1);
+
+	(void)state;
+	push(p, 21 * SECOND, 1);
+	push(p, 22 * SECOND, 1);
+	push(p, 23 * SECOND, 1);
+	gwiod_pipeline_flush(p, 24 * SECOND);	/* not over yet */
+	assert_int_equal(rec->count, 0);
+	gwiod_pipeline_drain(p);		/* the reload */
+	gwiod_pipeline_destroy(p);
+	assert_int_equal(rec->count, 1);
+	assert_int_equal(window_at(0)->start_ns, 20 * SECOND);
+	assert_int_equal(window_at(0)->end_ns, 30 * SECOND);
+	assert_same_double(window_at(0)->sum, 3);
+	assert_same_double(window_at(0)->rate, 0.3);	/* 3 / 10 s */
+
+	/* the new pipeline takes the rest of the same window */
+	p = make_pipeline(&cfg, 1);
+	push(p, 26 * SECOND, 1);
+	push(p, 29 * SECOND, 1);
+	gwiod_pipeline_flush(p, 30 * SECOND);
+	assert_int_equal(rec->count, 2);
+	assert_int_equal(window_at(1)->start_ns, 20 * SECOND);
+	assert_same_double(window_at(1)->sum, 2);
+	assert_same_double(window_at(1)->rate, 0.2);
+	assert_same_double(window_at(0)->rate + window_at(1)->rate, 0.5);
+	gwiod_pipeline_destroy(p);
+}
+
+/*
+ * No pulses, no window: like count, sum and rate are never published
+ * for an empty window (no zeros), and a window after a gap starts from
+ * nothing and divides by its own length, not by the gap.
+ */
+static void test_window_sum_rate_empty_windows(void **state)
+{
+	struct gwiod_point_config cfg = meter_point(0.5, SECOND);
+	struct gwiod_pipeline *p = make_pipeline(&cfg, 1);
+
+	(void)state;
+	gwiod_pipeline_flush(p, 10 * SECOND);	/* nothing at all */
+	gwiod_pipeline_drain(p);
+	assert_int_equal(rec->count, 0);
+	push(p, SECOND + 1, 1);
+	push(p, SECOND + 2, 1);
+	gwiod_pipeline_flush(p, 2 * SECOND);
+	gwiod_pipeline_flush(p, 5 * SECOND);	/* 2..5 s are empty */
+	push(p, 5 * SECOND, 1);
+	gwiod_pipeline_flush(p, 9 * SECOND);
+	assert_int_equal(rec->count, 2);
+	assert_int_equal(window_at(0)->start_ns, SECOND);
+	assert_same_double(window_at(0)->sum, 1);
+	assert_same_double(window_at(0)->rate, 1);
+	assert_int_equal(window_at(1)->start_ns, 5 * SECOND);
+	assert_int_equal(window_at(1)->count, 1);
+	assert_same_double(window_at(1)->sum, 0.5);
+	assert_same_double(window_at(1)->rate, 0.5);
+	gwiod_pipeline_destroy(p);
+}
+
+/* Late, filtered and nonfinite samples are not in the sum either. */
+static void test_window_sum_only_accepted_samples(void **state)
+{
+	struct gwiod_point_config cfg = meter_point(1, 100);
+	struct gwiod_pipeline *p;
+
+	(void)state;
+	cfg.deadband = 2;
+	p = make_pipeline(&cfg, 1);
+	push(p, 10, 10);
+	push(p, 20, 11);		/* filtered: changed by 1 < 2 */
+	push(p, 30, INFINITY);		/* nonfinite */
+	push(p, 40, 13);
+	push(p, 150, 20);		/* closes [0, 100) */
+	push(p, 50, 30);		/* late */
+	gwiod_pipeline_drain(p);
+	assert_int_equal(rec->count, 2);
+	assert_int_equal(window_at(0)->count, 2);
+	assert_same_double(window_at(0)->sum, 23);
+	assert_same_double(window_at(0)->rate, 23e7);	/* per 100 ns */
+	assert_same_double(window_at(1)->sum, 20);
+	gwiod_pipeline_destroy(p);
+}
+
 /* ----------------------------------------------------------- raw mode */
 
 static void test_raw_batch_count_limit(void **state)
@@ -1256,19 +1492,63 @@ static void test_payload_window_exact(void **state)
 		.window = {
 			.start_ns = 60000000000, .end_ns = 120000000000,
 			.count = 3, .mean = 2, .min = 1, .max = 3, .std = 1,
+			.sum = 6, .rate = 0.1,
 			.first = { 60000000001, 1 },
 			.last = { 119999999999, 3 },
 		},
 	};
+	/* what a route without stats: gets */
+	const struct gwiod_payload_options route_default = {
+		.window_stats = GWIOD_STATS_DEFAULT,
+	};
 	char buf[512];
 
 	(void)state;
+	/* zeroed or no options: every member */
 	gwiod_payload_encode(&e, NULL, buf, sizeof(buf));
 	assert_string_equal(buf,
 		"{\"point\":\"t1\",\"unit\":\"degC\",\"ts\":60000000000,"
 		"\"window\":{\"start\":60000000000,\"end\":120000000000,"
 		"\"count\":3,\"mean\":2,\"min\":1,\"max\":3,\"std\":1,"
+		"\"sum\":6,\"rate\":0.1,"
 		"\"first\":[60000000001,1],\"last\":[119999999999,3]}}");
+	gwiod_payload_encode(&e, &route_default, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"{\"point\":\"t1\",\"unit\":\"degC\",\"ts\":60000000000,"
+		"\"window\":{\"start\":60000000000,\"end\":120000000000,"
+		"\"count\":3,\"mean\":2,\"min\":1,\"max\":3,\"std\":1,"
+		"\"first\":[60000000001,1],\"last\":[119999999999,3]}}");
+}
+
+/* A flow meter's route: stats: [count, sum, rate]. */
+static void test_payload_window_sum_rate(void **state)
+{
+	const struct gwiod_payload_options meter = {
+		.window_stats = GWIOD_STAT_RATE | GWIOD_STAT_COUNT |
+				GWIOD_STAT_SUM,
+	};
+	const struct gwiod_point_info flow = {
+		.id = 1, .name = "flow", .unit = "l", .mode = GWIOD_MODE_WINDOW,
+	};
+	struct gwiod_event e = {
+		.kind = GWIOD_EVENT_WINDOW, .point = &flow,
+		.window = {
+			.start_ns = 60000000000, .end_ns = 120000000000,
+			.count = 1000, .mean = 0.0025, .min = 0.0025,
+			.max = 0.0025, .sum = 2.5, .rate = 2.5 / 60,
+			.first = { 60000000001, 0.0025 },
+			.last = { 119999999999, 0.0025 },
+		},
+	};
+	char buf[512];
+
+	(void)state;
+	gwiod_payload_encode(&e, &meter, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"{\"point\":\"flow\",\"unit\":\"l\",\"ts\":60000000000,"
+		"\"window\":{\"start\":60000000000,\"end\":120000000000,"
+		"\"count\":1000,\"sum\":2.5,"
+		"\"rate\":0.041666666666666664}}");
 }
 
 /* A route's stats: list picks members; start and end always stay. */
@@ -1344,7 +1624,8 @@ static void test_payload_nonfinite_is_null(void **state)
 		.window = {
 			.start_ns = 0, .end_ns = 10, .count = 2,
 			.mean = NAN, .min = -INFINITY, .max = INFINITY,
-			.std = -NAN, .first = { 1, NAN }, .last = { 2, 1 },
+			.std = -NAN, .sum = INFINITY, .rate = NAN,
+			.first = { 1, NAN }, .last = { 2, 1 },
 		},
 	};
 	char buf[512];
@@ -1354,6 +1635,7 @@ static void test_payload_nonfinite_is_null(void **state)
 	assert_true(json_is_valid(buf));
 	assert_non_null(strstr(buf, "\"mean\":null,\"min\":null,"
 				    "\"max\":null,\"std\":null,"
+				    "\"sum\":null,\"rate\":null,"
 				    "\"first\":[1,null]"));
 }
 
@@ -1512,6 +1794,13 @@ int main(void)
 		TEST(test_window_flush_does_not_drop_unemitted),
 		TEST(test_window_late_sample_dropped),
 		TEST(test_window_end_of_clock),
+		TEST(test_window_sum_rate_of_pulses),
+		TEST(test_window_rate_per_minute_scale),
+		TEST(test_window_sum_rate_with_scale_offset),
+		TEST(test_window_sum_large_offset),
+		TEST(test_window_rate_early_end_uses_nominal_length),
+		TEST(test_window_sum_rate_empty_windows),
+		TEST(test_window_sum_only_accepted_samples),
 		TEST(test_raw_batch_count_limit),
 		TEST(test_raw_batch_time_limit),
 		TEST(test_raw_batch_time_driven_flush),
@@ -1519,6 +1808,7 @@ int main(void)
 		TEST(test_downsample_first_of_window),
 		TEST(test_payload_value_exact),
 		TEST(test_payload_window_exact),
+		TEST(test_payload_window_sum_rate),
 		TEST(test_payload_batch_exact),
 		TEST(test_payload_ts_offset),
 		TEST(test_payload_window_stats_mask),

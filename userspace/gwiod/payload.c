@@ -213,6 +213,14 @@ static void put_window(struct json_writer *w, const struct gwiod_window *win,
 		put_key(w, "std");
 		put_double(w, win->std);
 	}
+	if (stats & GWIOD_STAT_SUM) {
+		put_key(w, "sum");
+		put_double(w, win->sum);
+	}
+	if (stats & GWIOD_STAT_RATE) {
+		put_key(w, "rate");
+		put_double(w, win->rate);
+	}
 	if (stats & GWIOD_STAT_FIRST) {
 		put_key(w, "first");
 		put_sample(w, &win->first);

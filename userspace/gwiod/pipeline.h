@@ -54,7 +54,8 @@ enum gwiod_mode {
 	/*
 	 * Statistics over tumbling windows [k*W, (k+1)*W) of sample time,
 	 * W = window_ns.  A window is emitted when a sample of a later window
-	 * arrives, or by gwiod_pipeline_flush(now) once now >= its end.
+	 * arrives, or by gwiod_pipeline_flush(now) once now >= its end,
+	 * or early by gwiod_pipeline_drain() (with its nominal end still).
 	 * Windows without samples emit nothing.
 	 */
 	GWIOD_MODE_WINDOW,
@@ -141,6 +142,21 @@ struct gwiod_window {
 	double max;
 	/* Sample standard deviation (divides by n - 1); 0 when count == 1. */
 	double std;
+	/*
+	 * Sum of the values, computed from the raw values as (sum(raw) * n +
+	 * count * m) / 10^k for a decimal scale n / 10^k and offset m / 10^k
+	 * (struct gwiod_point_config), with a compensated sum of the raws: so
+	 * for whole raw codes it is the double nearest the decimal result
+	 * (3 pulses at 0.1 give 0.3), where adding the values would not.
+	 */
+	double sum;
+	/*
+	 * sum per second of the window's nominal length, end_ns - start_ns,
+	 * also when gwiod_pipeline_drain() ends the window early: then rate
+	 * * length is still sum, and the rates of two parts of one window
+	 * (before and after a reload) add up to the whole window's.
+	 */
+	double rate;
 	/* Earliest and latest sample time in the window (ties: arrival). */
 	struct gwiod_sample first;
 	struct gwiod_sample last;
@@ -267,8 +283,16 @@ enum gwiod_stat {
 	GWIOD_STAT_STD = 1u << 4,
 	GWIOD_STAT_FIRST = 1u << 5,
 	GWIOD_STAT_LAST = 1u << 6,
+	GWIOD_STAT_SUM = 1u << 7,
+	GWIOD_STAT_RATE = 1u << 8,
 };
-#define GWIOD_STATS_ALL		0x7fu
+#define GWIOD_STATS_ALL		0x1ffu
+/*
+ * A route without stats: gets these, count to last.  Not sum and rate:
+ * they mean something only for quantities that add up (pulses, energy),
+ * and a sum of temperatures would only lengthen every message.
+ */
+#define GWIOD_STATS_DEFAULT	0x7fu
 
 struct gwiod_payload_options {
 	/*

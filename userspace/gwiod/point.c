@@ -77,7 +77,7 @@ static inline void feed_point(struct gwiod_point *point,
 	}
 	point->last_reported_raw = raw;
 	point->has_reported = true;
-	gwiod_point_accept(point, sink, ts_ns, value);
+	gwiod_point_accept(point, sink, ts_ns, raw, value);
 }
 
 static inline void feed_chain(struct gwiod_pipeline *pipeline, uint32_t id,
@@ -313,9 +313,15 @@ static void init_point(struct gwiod_point *point,
 	point->mode = cfg->mode;
 	point->next_on_channel = GWIOD_NO_POINT;
 	point->window_ns = cfg->window_ns;
-	gwiod_stats_reset(&point->window);
+	/* The window statistics and the batch share space: set one. */
+	if (cfg->mode == GWIOD_MODE_WINDOW) {
+		gwiod_stats_reset(&point->window);
+		point->window_raw_shift = 0;
+		point->window_raw_deviations = 0;
+	}
 	if (cfg->mode == GWIOD_MODE_RAW) {
 		point->batch = *batch_samples;
+		point->batch_count = 0;
 		point->batch_capacity = cfg->batch_max_samples;
 		point->batch_max_span_ns = cfg->batch_max_span_ns;
 		*batch_samples += cfg->batch_max_samples;
@@ -325,6 +331,19 @@ static void init_point(struct gwiod_point *point,
 	point->info.unit = copy_string(strings, cfg->unit ? cfg->unit : "");
 	point->info.mode = cfg->mode;
 	point->info.user = cfg->user;
+}
+
+/* Zeroed, like calloc, and aligned as struct gwiod_point asks. */
+static struct gwiod_point *alloc_points(size_t count)
+{
+	struct gwiod_point *points;
+
+	if (count > SIZE_MAX / sizeof(*points))
+		return NULL;
+	points = aligned_alloc(GWIOD_POINT_ALIGN, count * sizeof(*points));
+	if (points)
+		memset(points, 0, count * sizeof(*points));
+	return points;
 }
 
 struct gwiod_pipeline *gwiod_pipeline_create(
@@ -370,7 +389,7 @@ struct gwiod_pipeline *gwiod_pipeline_create(
 
 	pipeline->devices = calloc(pipeline->device_count + 1,
 				   sizeof(*pipeline->devices));
-	pipeline->points = calloc(count + 1, sizeof(*pipeline->points));
+	pipeline->points = alloc_points(count + 1);
 	pipeline->strings = malloc(strings_size + 1);
 	pipeline->batch_samples = calloc(batch_size + 1,
 					 sizeof(*pipeline->batch_samples));
