@@ -298,6 +298,8 @@ static const struct bad_fixture bad_fixtures[] = {
 	  "unknown key 'max_age' in batch" },
 	{ "bad-stats-unknown.yaml", 17, 19,
 	  "stats: unknown value 'median'" },
+	{ "bad-stats-unknown-after-rate.yaml", 17, 24,
+	  "stats: unknown value 'total' (expected count, mean, min, max, std, sum, rate, first, last)" },
 	{ "bad-stats-duplicate.yaml", 17, 24,
 	  "'mean' is listed twice" },
 	{ "bad-stats-empty.yaml", 17, 12,
@@ -588,6 +590,33 @@ static void test_aliases_are_followed(void **state)
 	assert_int_equal(config->routes[1].stats,
 			 GWIOD_STAT_MEAN | GWIOD_STAT_MIN | GWIOD_STAT_MAX);
 	find_binding(config, "plant1/temp2/1h");
+	gwiod_config_free(config);
+}
+
+/* sum and rate are listed like any statistic, and only when listed. */
+static void test_flow_meter_stats(void **state)
+{
+	struct gwiod_config *config = must_load_fixture("good-flow-meter.yaml");
+	const struct gwiod_config_binding *binding;
+	struct gwiod_point_config point;
+
+	(void)state;
+	assert_int_equal(config->route_count, 3);
+	assert_int_equal(config->routes[0].stats,
+			 GWIOD_STAT_COUNT | GWIOD_STAT_SUM | GWIOD_STAT_RATE);
+	assert_int_equal(config->routes[1].stats,
+			 GWIOD_STAT_RATE | GWIOD_STAT_SUM | GWIOD_STAT_LAST);
+	/* without stats: the seven, not sum and rate */
+	assert_int_equal(config->routes[2].stats, GWIOD_STATS_DEFAULT);
+	assert_false(config->routes[2].stats &
+		     (GWIOD_STAT_SUM | GWIOD_STAT_RATE));
+	binding = find_binding(config, "plant1/flow_l/1m");
+	gwiod_config_point_config(config, binding - config->bindings, &point);
+	assert_int_equal(point.mode, GWIOD_MODE_WINDOW);
+	assert_int_equal(point.window_ns, 60000000000ull);
+	assert_true(point.scale == 0.0025);
+	assert_int_equal(point.channel, 4);
+	assert_int_equal(config->warning_count, 0);
 	gwiod_config_free(config);
 }
 
@@ -1231,6 +1260,7 @@ int main(void)
 		cmocka_unit_test(test_full_keeps_every_value),
 		cmocka_unit_test(test_one_point_in_several_routes),
 		cmocka_unit_test(test_aliases_are_followed),
+		cmocka_unit_test(test_flow_meter_stats),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_example_drives_the_pipeline),
 		cmocka_unit_test(test_inline_variants_load),

@@ -1740,6 +1740,8 @@ static int parse_stats(struct loader *l, yaml_node_t *node, void *target,
 		{ "min", GWIOD_STAT_MIN },
 		{ "max", GWIOD_STAT_MAX },
 		{ "std", GWIOD_STAT_STD },
+		{ "sum", GWIOD_STAT_SUM },
+		{ "rate", GWIOD_STAT_RATE },
 		{ "first", GWIOD_STAT_FIRST },
 		{ "last", GWIOD_STAT_LAST },
 	};
@@ -1871,7 +1873,7 @@ static int check_mode_keys(struct loader *l, yaml_node_t *node,
 			route->batch_max_span_ns = 1000000000;
 	}
 	if (route->mode == GWIOD_MODE_WINDOW && !route->stats)
-		route->stats = GWIOD_STATS_ALL;
+		route->stats = GWIOD_STATS_DEFAULT;
 	return 0;
 }
 
