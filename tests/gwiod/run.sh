@@ -210,6 +210,12 @@ case_end_to_end() {
 	sleep 2		# 1.5 s of samples
 	stop_gwiod e2e || return 1
 	mqtt_wait_match "$MQTT_SUB_E2E_OUT" '^t/gwiod/status offline$' 5 || return 1
+	# the birth before any data, though the ring was full before gwiod
+	# connected; the retained "offline" last
+	local first last
+	first=$(head -n 1 "$MQTT_SUB_E2E_OUT") last=$(tail -n 1 "$MQTT_SUB_E2E_OUT")
+	[[ $first == "t/gwiod/status online" && $last == "t/gwiod/status offline" ]] ||
+		{ echo "first message '${first:0:80}', last '${last:0:80}'"; return 1; }
 	python3 "$PAYLOADS" raw "$MQTT_SUB_E2E_OUT" t/ring0/b/raw $n &&
 	python3 "$PAYLOADS" windows "$MQTT_SUB_E2E_OUT" t/a/w $n &&
 	python3 "$PAYLOADS" keys "$MQTT_SUB_E2E_OUT" t/gwiod/status/health \
@@ -261,6 +267,37 @@ case_birth_and_will() {
 	mqtt_wait_match "$MQTT_SUB_LWT_OUT" '^t/gwiod/status offline$' 5 || return 1
 	got=$(mqtt_read lwt t/gwiod/status 5) || return 1
 	[[ $got == "t/gwiod/status offline" ]] || { echo "retained: $got"; return 1; }
+}
+
+# The birth is the first message even when the broker is slow to answer
+# the CONNECT: samples keep coming meanwhile (QoS 0 and 1), yet nothing
+# may reach the broker before "online" (seen in a slow qemu guest).
+case_birth_first() {
+	local first
+	mqtt_broker_start slow plain || return 1
+	mqtt_sub_start slow slow 't/#' -q 1 || return 1
+	start_ring slow -c 2 -r 1000 || return 1
+	config "$MQTT_TMPDIR/slow.yaml" slow "$RING_slow" <<-EOF
+	  - points: [a]
+	    topic: "{site}/{point}"
+	    mode: raw
+	    batch: { max_samples: 10, max_span: 20ms }
+	  - points: [b]
+	    topic: "{site}/{point}"
+	    mode: raw
+	    batch: { max_samples: 10, max_span: 20ms }
+	    qos: 1
+	EOF
+	mqtt_broker_pause slow || return 1
+	start_gwiod slow "$MQTT_TMPDIR/slow.yaml" || return 1
+	sleep 1		# connected over TCP, no CONNACK: a second of samples
+	mqtt_broker_resume slow || return 1
+	wait_log "$GWIOD_LOG_slow" "connected to 127.0.0.1" 10 || return 1
+	mqtt_wait_match "$MQTT_SUB_SLOW_OUT" '^t/b ' 5 || return 1
+	first=$(head -n 1 "$MQTT_SUB_SLOW_OUT")
+	[[ $first == "t/gwiod/status online" ]] ||
+		{ echo "first message: ${first:0:100}"; return 1; }
+	stop_gwiod slow
 }
 
 # QoS 1 through a broker restart: nothing lost (duplicates allowed).
@@ -625,7 +662,7 @@ case_options_documented() {
 
 # ------------------------------------------------------------ main
 
-cases=(check_config end_to_end birth_and_will broker_restart broker_late
+cases=(check_config end_to_end birth_and_will birth_first broker_restart broker_late
        broker_hang backpressure tls mtls mtls_refused tls_wrong_ca mqtt5
        auth replay reload reload_broker broker_down_summary missing_source
        second_consumer options_documented)

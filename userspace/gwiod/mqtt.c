@@ -462,11 +462,15 @@ static uint64_t backlog_bytes(const struct gwiod_mqtt *m)
 bool gwiod_mqtt_congested(const struct gwiod_mqtt *m)
 {
 	/*
-	 * Also when the socket is full and more than a window of QoS 0 waits
-	 * behind it: publishing more would only queue it in libmosquitto and
-	 * retry a write that cannot succeed, once per message.
+	 * While the CONNECT is unanswered, libmosquitto would write whatever
+	 * we publish right behind it, ahead of the "online" that on_connect()
+	 * sends: the birth must be the first message, so the samples wait in
+	 * the rings.  Also when the socket is full and more than a window of
+	 * QoS 0 waits behind it: publishing more would only queue it in
+	 * libmosquitto and retry a write that cannot succeed, once per message.
 	 */
-	return backlog(m) >= GWIOD_MQTT_QUEUE_MESSAGES / 2 ||
+	return m->state == GWIOD_MQTT_CONNECTING ||
+	       backlog(m) >= GWIOD_MQTT_QUEUE_MESSAGES / 2 ||
 	       backlog_bytes(m) >= GWIOD_MQTT_QUEUE_BYTES / 2 ||
 	       (m->stats.unsent >= GWIOD_MQTT_INFLIGHT &&
 		mosquitto_want_write(m->mosq));

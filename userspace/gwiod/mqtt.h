@@ -108,9 +108,10 @@ int gwiod_mqtt_publish(struct gwiod_mqtt *mqtt, const char *topic,
 		       const void *payload, size_t len, int qos, bool retain);
 
 /*
- * Half the queue limits are used: stop producing messages (leave samples
- * in the rings) until this turns false, so that a burst or a slow broker
- * holds data back instead of dropping it.
+ * Half the queue limits are used, or a CONNECT waits for its CONNACK: stop
+ * producing messages (leave samples in the rings) until this turns false,
+ * so that a burst or a slow broker holds data back instead of dropping
+ * it, and the birth ("online") goes out before any data.
  */
 bool gwiod_mqtt_congested(const struct gwiod_mqtt *mqtt);
 
