@@ -57,17 +57,18 @@ run_suite() {
 	esac
 }
 
-# Counts from a suite's output: our own "N passed, N failed" lines, or
-# cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)," lines.
+# Counts from a suite's output: cmocka's "[  PASSED  ] N test(s)." /
+# "[  FAILED  ] N test(s)," lines, plus the last of our own "name: N
+# passed, N failed" lines (a suite may have both: unit runs cmocka and
+# tests/tools/simring-args.sh).
 count() {
 	local log=$1 p=0 f=0 line n
+	while read -r n; do p=$((p + n)); done < <(sed -n -E 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log")
+	while read -r n; do f=$((f + n)); done < <(sed -n -E 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log")
 	line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
 	if [[ -n $line ]]; then
-		p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")
-		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-	else
-		while read -r n; do p=$((p + n)); done < <(sed -n -E 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log")
-		while read -r n; do f=$((f + n)); done < <(sed -n -E 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log")
+		p=$((p + $(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")))
+		f=$((f + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
 	fi
 	echo "$p $f"
 }
