@@ -12,8 +12,10 @@
 # dts/overlays/gwio-qemu-virt.dtso: the PL061 power-button line, which the
 # host presses through the qemu monitor when it sees "GWIO-DEMO-READY".
 
-P=/payload
-T=/tmp/demo
+# demo/run.sh --host runs it on the host's own kernel with these set.
+P=${DEMO_PAYLOAD:-/payload}
+T=${DEMO_TMP:-/tmp/demo}
+PORT=${DEMO_PORT:-1883}
 DBG=/sys/kernel/debug
 RUN_S=${DEMO_SECONDS:-60}
 
@@ -24,7 +26,20 @@ die() {
 	for f in $T/gwiod.log $T/mosquitto.log; do
 		[ -s $f ] && sed "s|^|GWIO-DEMO-ERROR:   ${f##*/}: |" $f | tail -n 20
 	done
+	teardown
 	exit 1
+}
+# What this script started, by PID, and the modules it loaded: on the
+# host (--host) nothing may be left behind.
+teardown() {
+	for p in ${flow:-} ${door:-} ${gwiod:-} ${sub:-} ${broker:-}; do
+		kill $p 2>/dev/null
+	done
+	[ -s $T/tail.pid ] && kill "$(cat $T/tail.pid)" 2>/dev/null
+	wait 2>/dev/null
+	for m in gwio-demo-board gwio-test-spi gwio-test-gpio gwio; do
+		[ -d /sys/module/$(echo $m | tr - _) ] && rmmod $m
+	done
 }
 
 # wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times
@@ -38,7 +53,7 @@ wait_for() {
 	done
 	return 1
 }
-listening() { grep -q ' 0100007F:075B 00000000:0000 0A ' /proc/net/tcp; }
+listening() { grep -q " 0100007F:$(printf '%04X' $PORT) 00000000:0000 0A " /proc/net/tcp; }
 subscribed() { grep -q " demo-sub 1 plant1/#" $T/mosquitto.log; }
 online() { grep -q '^plant1/gwiod/status online$' $T/sub.out; }
 
@@ -54,6 +69,7 @@ dev_of() {
 }
 
 mkdir -p $T
+: >$T/shown
 ip link set lo up
 
 # --- the kernel side ------------------------------------------------------
@@ -65,6 +81,8 @@ wait_for 50 dev_of plant-adc >/dev/null || die "no gwio device plant-adc"
 SIM=$(dev_of sim0) || SIM=/dev/gwio0
 IO=$(dev_of plant-io) || die "no gwio device plant-io"
 ADC=$(dev_of plant-adc)
+# arm64: the node of dts/overlays/gwio-qemu-virt.dtso, probed from the DT
+BTN=$(dev_of gwio) && note "from the device tree: $BTN (power-button on the PL061)"
 note "gwio.ko loaded: $SIM synthetic, $IO GPIO (door, flow), $ADC MCP3008 (temp, level)"
 
 # The synthetic channel: a 5 Hz sine sampled at 200 Hz.
@@ -78,18 +96,26 @@ echo "0 0 sine 211 236 40000" >$DBG/gwio-test-spi/wave &&
 	die "cannot set the ADC's waveforms"
 
 # --- broker, subscriber, gwiod -------------------------------------------
-mosquitto -c $P/mosquitto.conf >$T/mosquitto.log 2>&1 &
+sed "s/@PORT@/$PORT/" $P/mosquitto.conf >$T/mosquitto.conf
+mosquitto -c $T/mosquitto.conf >$T/mosquitto.log 2>&1 &
 broker=$!
-wait_for 200 listening || die "mosquitto is not listening on 127.0.0.1:1883"
+wait_for 200 listening || die "mosquitto is not listening on 127.0.0.1:$PORT"
 # What a user would run on the gateway: everything under the site.
-mosquitto_sub -h 127.0.0.1 -i demo-sub -q 1 -v -t 'plant1/#' >$T/sub.out 2>$T/sub.err &
+mosquitto_sub -h 127.0.0.1 -p $PORT -i demo-sub -q 1 -v -t 'plant1/#' >$T/sub.out 2>$T/sub.err &
 sub=$!
 wait_for 200 subscribed || die "mosquitto_sub did not subscribe"
 # Lines as they come (echo is a builtin: nothing waits in a buffer).
+# $T/shown counts them, so the stop can wait until the last one is out.
 { tail -n +1 -f $T/sub.out & echo $! >$T/tail.pid; } |
-	while IFS= read -r l; do echo "GWIO-DEMO: $l"; done &
+	while IFS= read -r l; do
+		echo "GWIO-DEMO: $l"
+		echo >>$T/shown
+	done &
 
-sed -e "s|@SIM@|$SIM|" -e "s|@IO@|$IO|" -e "s|@ADC@|$ADC|" \
+# "#dt:" lines describe the device-tree device, where there is one.
+dt='/^#dt: /d'
+[ -n "$BTN" ] && dt="s|^#dt: ||; s|@BTN@|$BTN|"
+sed -e "s|@PORT@|$PORT|" -e "s|@SIM@|$SIM|" -e "s|@IO@|$IO|" -e "s|@ADC@|$ADC|" -e "$dt" \
 	$P/gwiod.yaml.in >$T/gwiod.yaml
 $P/gwiod --check-config $T/gwiod.yaml >$T/check.out 2>&1 ||
 	die "gwiod --check-config: $(cat $T/check.out)"
@@ -108,7 +134,7 @@ wait_for 300 online || die "gwiod did not come online in 30 s"
 			echo "1 0 0" >$DBG/gwio-test-gpio/pulse
 		done
 	done
-) &
+) >/dev/null 2>&1 &	# a sleep left behind must not hold the console pipe
 flow=$!
 # Door: opened for 4 s every 12 s.
 (
@@ -119,7 +145,7 @@ flow=$!
 		echo 0 >$DBG/gwio-test-gpio/line0/level
 		sleep 4
 	done
-) &
+) >/dev/null 2>&1 &
 door=$!
 note "running for $RUN_S s"
 echo "GWIO-DEMO-READY: $RUN_S"
@@ -136,15 +162,14 @@ sleep 0.2	# the last edges into the ring before gwiod reads it a last time
 kill -TERM $gwiod
 wait $gwiod
 rc=$?
-while ! grep -q '^plant1/gwiod/status offline$' $T/sub.out; do
-	sleep 0.1
-	n=$((${n:-0} + 1))
-	[ $n -lt 50 ] || break
-done
-sleep 0.3
+# The retained "offline" is the last message; then everything the
+# subscriber wrote must be on the console (busybox tail looks once a second).
+offline() { grep -q '^plant1/gwiod/status offline$' $T/sub.out; }
+wait_for 50 offline || echo "GWIO-DEMO-ERROR: no offline status from gwiod"
 kill $sub
 wait $sub 2>/dev/null
-sleep 0.3	# tail shows the last lines
+all_shown() { [ "$(wc -l <$T/shown)" -ge "$(wc -l <$T/sub.out)" ]; }
+wait_for 50 all_shown || echo "GWIO-DEMO-ERROR: not every message reached the console"
 kill "$(cat $T/tail.pid)"
 kill -TERM $broker
 wait $broker 2>/dev/null
@@ -157,6 +182,6 @@ pulses=$(sed -n 's/^line1 level [01] edges \([0-9]*\) .*/\1/p' $DBG/gwio-test-gp
 kstat "flow pulses $(( (${pulses:-0} + 1) / 2 ))"
 kstat "gwiod exit $rc $(grep -o 'summary: .*' $T/gwiod.log)"
 grep -E '^(error|warn)' $T/gwiod.log | sed 's/^/GWIO-DEMO-NOTE: gwiod: /'
-rmmod gwio-demo-board gwio-test-spi gwio-test-gpio gwio
+teardown
 echo "GWIO-TEST: PASS demo"
 exit 0

@@ -64,13 +64,41 @@ payload=$work/payload
 mkdir -p "$payload"
 
 # --- the host's own kernel --------------------------------------------------
-if [[ $mode == host ]]; then
-	exec "$here/host.sh" "$seconds"
-fi
+# Where it can: root, the running kernel's headers, and a kernel that lets
+# us load modules (a container's does not).  Otherwise say why, and what
+# works instead.
+host_prepare() {
+	local rel kdir out
+	rel=$(uname -r)
+	kdir=/lib/modules/$rel/build
+	((EUID == 0)) || die "make demo HOST=1 loads kernel modules: run it as root (sudo make demo HOST=1)"
+	need mosquitto mosquitto_sub make gcc
+	[[ -d $kdir ]] || die "no headers for the running kernel $rel in $kdir: install them" \
+		"(on Debian: apt-get install linux-headers-$rel), or use the qemu demo: make demo"
+	[[ ! -d /sys/module/gwio ]] || die "gwio is loaded already: rmmod gwio first (and stop whatever uses it)"
+	log "building gwio.ko and the simulated board for $rel (this machine's kernel)"
+	make -s -C "$top" KDIR="$kdir" module >&2
+	cp "$top/gwio.ko" "$payload/"
+	make -s -C "$top/tests/kmod" KDIR="$kdir" >&2
+	cp "$top"/tests/kmod/*.ko "$payload/"
+	log "building gwiod"
+	make -s -C "$top/userspace" --no-print-directory gwiod >&2
+	cp "$(make -s -C "$top/userspace" --no-print-directory print-build)/gwiod/gwiod" "$payload/"
+	cp "$here/gwiod.yaml.in" "$here/mosquitto.conf" "$here/guest.sh" "$payload/"
+	# A kernel that cannot load modules at all says so at once.
+	if ! out=$(insmod "$payload/gwio.ko" sim_channels=0 2>&1); then
+		die "this machine cannot load gwio.ko: ${out##*: }." \
+			"In a container or a VM without module loading, use the qemu demo: make demo"
+	fi
+	rmmod gwio
+	# debugfs drives the simulated board
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+}
 
 # --- a qemu guest -------------------------------------------------------------
+vm_prepare() {
 id=6.12-$arch
-need qemu-system-x86_64 qemu-system-aarch64 mosquitto mosquitto_sub make gcc
+need qemu-system-x86_64 qemu-system-aarch64 mosquitto mosquitto_sub make gcc python3
 log "kernel: Debian $id (downloaded once into $KCACHE)"
 "$vm/fetch-kernels.sh" "$id" 2>&1 | sed 's/^/  /' >&2
 # shellcheck source=/dev/null
@@ -98,7 +126,8 @@ cp "$here/gwiod.yaml.in" "$here/mosquitto.conf" "$payload/"
 dtb=
 if [[ $arch == arm64 ]]; then
 	dtb=$work/board.dtb
-	"$here/virt-dtb.sh" "$dtb" "$work"
+	need qemu-system-aarch64 dtc fdtoverlay socat
+	vm_virt_dtb "$dtb" "$work"
 fi
 
 if [[ $mode == shell ]]; then
@@ -110,24 +139,50 @@ if [[ $mode == shell ]]; then
 	exit 0
 fi
 cp "$here/guest.sh" "$payload/run-tests.sh"
+}
 
 # --- run, show the traffic, stop on Ctrl-C ------------------------------------
-# The guest reads "stop" on its console: qemu's stdin is this fifo, held open
-# here so that qemu never sees end of file.
+if [[ $mode == host ]]; then host_prepare; else vm_prepare; fi
+
+# The demo reads "stop" on its standard input (the guest's console): qemu's
+# stdin, or the host script's, is this fifo, held open here so that it
+# never sees end of file.
 mkfifo "$work/stdin"
 exec 7<>"$work/stdin"
 logf=${DEMO_LOG:-$work/console.log}
 : >"$logf"
-log "booting $KVER under qemu (software emulation: about 20 s to the first message)"
-# Started in the background, qemu and the log reader ignore the terminal's
-# SIGINT (and timeout(1) gives qemu a process group of its own): Ctrl-C
-# reaches only this script, which asks the guest to stop.
-GWIO_VM_ROOTFS=$rootfs GWIO_VM_DTB=$dtb GWIO_VM_STDIN=$work/stdin \
-	GWIO_VM_MONITOR=$([[ $arch == arm64 ]] && echo "$work/monitor") \
-	GWIO_VM_TIMEOUT=$((seconds + 600)) \
-	GWIO_VM_APPEND="DEMO_SECONDS=$seconds log_buf_len=4M" \
-	"$vm/run-vm.sh" "$id" "$payload" "$logf" >"$work/verdict" 2>&1 &
+# Started in the background, qemu (or the host's demo) and the log reader
+# ignore the terminal's SIGINT (timeout(1) and setsid give them a process
+# group of their own): Ctrl-C reaches only this script, which asks the
+# demo to stop.
+if [[ $mode == host ]]; then
+	port=18830
+	while grep -qi ":$(printf '%04X' $port) 00000000:0000 0A" /proc/net/tcp; do
+		port=$((port + 1))
+	done
+	log "running on this machine's kernel $(uname -r), broker on 127.0.0.1:$port"
+	mkdir -p "$work/t"
+	DEMO_SECONDS=$seconds DEMO_PAYLOAD=$payload DEMO_TMP=$work/t DEMO_PORT=$port \
+		setsid sh "$payload/guest.sh" <"$work/stdin" >"$logf" 2>&1 &
+else
+	log "booting $KVER under qemu (software emulation: about 20 s to the first message)"
+	GWIO_VM_ROOTFS=$rootfs GWIO_VM_DTB=$dtb GWIO_VM_STDIN=$work/stdin \
+		GWIO_VM_MONITOR=$([[ $arch == arm64 ]] && echo "$work/monitor") \
+		GWIO_VM_TIMEOUT=$((seconds + 600)) \
+		GWIO_VM_APPEND="DEMO_SECONDS=$seconds log_buf_len=4M" \
+		"$vm/run-vm.sh" "$id" "$payload" "$logf" >"$work/verdict" 2>&1 &
+fi
 vmpid=$!
+
+# arm64: the device tree's gwio channel is the PL061 line that qemu's
+# system_powerdown pulses: a front-panel button, pressed every 8 s.
+press_button() {
+	local i
+	for ((i = 0; i < seconds / 8; i++)); do
+		sleep 8
+		echo system_powerdown | socat - "UNIX-CONNECT:$work/monitor" >/dev/null 2>&1 || return 0
+	done
+}
 
 # One line in the guest's log, routed: traffic to stdout, the rest to stderr.
 show() {
@@ -137,7 +192,7 @@ show() {
 	NOTE) printf 'demo: %s\n' "$text" >&2 ;;
 	ERROR) printf 'demo: error: %s\n' "$text" >&2 ;;
 	STAT) printf '%s\n' "$text" >>"$work/stats" ;;
-	READY) [[ $arch == arm64 ]] && "$here/press.sh" "$work/monitor" "$seconds" & ;;
+	READY) [[ $arch == arm64 ]] && press_button & ;;
 	esac
 }
 tail -n +1 -F --pid=$vmpid "$logf" 2>/dev/null |
@@ -186,8 +241,14 @@ trap - INT TERM
 		echo "in the kernel:"
 		sed 's/^/  /' "$work/stats"
 	fi
-	if ((vmrc == 0)); then
-		echo "guest: stopped cleanly, no kernel warnings ($KVER, $(tail -n 2 "$work/verdict" | head -n 1 | sed 's/.*took //'))"
+	if [[ $mode == host ]]; then
+		if ((vmrc == 0)); then
+			echo "host: stopped cleanly, modules unloaded ($(uname -r))"
+		else
+			echo "host: FAILED, exit $vmrc (log: ${DEMO_LOG:-run again with DEMO_LOG=/tmp/demo.log to keep it})"
+		fi
+	elif ((vmrc == 0)); then
+		echo "guest: stopped cleanly, no kernel warnings ($KVER, $(sed -n 's/.*boot+test took \([0-9.]*s\).*/\1/p' "$work/verdict"))"
 	else
 		echo "guest: FAILED (console log: ${DEMO_LOG:-run again with DEMO_LOG=/tmp/demo.log to keep it})"
 		grep -E 'FAIL' "$work/verdict" | sed 's/^/  /' | head -n 30

@@ -20,24 +20,7 @@ ids=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-dt.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# The board's DTB as qemu makes it for the machine run-vm.sh boots (memory
-# and CPU count are in it), the PL061 given a label, rebuilt with symbols.
-make_dtb() {
-	local out=$1
-	qemu-system-aarch64 -M virt -cpu cortex-a72 -m "${GWIO_VM_MEM:-1024}" \
-		-smp "${GWIO_VM_SMP:-2}" -nographic \
-		-machine dumpdtb="$work/virt.dtb" >/dev/null 2>&1
-	dtc -q -I dtb -O dts "$work/virt.dtb" |
-		sed 's|^\tpl061@9030000 {|\tpl061: pl061@9030000 {|' >"$work/virt.dts"
-	grep -q 'pl061: pl061@' "$work/virt.dts" || die "no PL061 in qemu's DTB"
-	dtc -q -@ -I dts -O dtb -o "$work/virt-l.dtb" "$work/virt.dts"
-	dtc -q -@ -I dts -O dtb -o "$work/gwio.dtbo" \
-		"$top/dts/overlays/gwio-qemu-virt.dtso"
-	dtc -q -@ -I dts -O dtb -o "$work/bad.dtbo" "$here/dt/bad.dtso"
-	fdtoverlay -i "$work/virt-l.dtb" -o "$out" "$work/gwio.dtbo" \
-		"$work/bad.dtbo"
-}
-make_dtb "$work/board.dtb"
+vm_virt_dtb "$work/board.dtb" "$work" "$here/dt/bad.dtso"
 
 for id in "${ids[@]}"; do
 	echo "building for $id" >&2

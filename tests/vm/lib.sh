@@ -137,6 +137,28 @@ vm_host_programs() {
 	done
 }
 
+# vm_virt_dtb OUT WORK [OVERLAY.dtso...]: qemu virt's own arm64 DTB for
+# the machine run-vm.sh boots (memory and CPU count are in it), its PL061
+# given the label "pl061" that dts/overlays/gwio-qemu-virt.dtso refers to,
+# rebuilt with symbols, with the gwio overlay and any others applied.
+vm_virt_dtb() {
+	local out=$1 work=$2 top o dtbos=()
+	shift 2
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	qemu-system-aarch64 -M virt -cpu cortex-a72 -m "${GWIO_VM_MEM:-1024}" \
+		-smp "${GWIO_VM_SMP:-2}" -nographic \
+		-machine dumpdtb="$work/virt.dtb" >/dev/null 2>&1
+	dtc -q -I dtb -O dts "$work/virt.dtb" |
+		sed 's|^\tpl061@9030000 {|\tpl061: pl061@9030000 {|' >"$work/virt.dts"
+	grep -q 'pl061: pl061@' "$work/virt.dts" || die "no PL061 in qemu's DTB"
+	dtc -q -@ -I dts -O dtb -o "$work/virt-l.dtb" "$work/virt.dts"
+	for o in "$top/dts/overlays/gwio-qemu-virt.dtso" "$@"; do
+		dtbos+=("$work/$(basename "$o" .dtso).dtbo")
+		dtc -q -@ -I dts -O dtb -o "${dtbos[-1]}" "$o"
+	done
+	fdtoverlay -i "$work/virt-l.dtb" -o "$out" "${dtbos[@]}"
+}
+
 # vm_boot_all SUITE WORK ID...: boot each ID with WORK/ID/payload (at most
 # GWIO_VM_JOBS at once), print the verdicts and "vm-SUITE: N passed, N
 # failed"; false if anything failed.  Console logs go to
