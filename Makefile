@@ -10,6 +10,7 @@
 #   make dtbs                 device-tree overlays into dts/build/*.dtbo
 #   make install              module, library, tools, gwiod and its unit,
 #                             udev rules, the gwio group (docs/install.md)
+#   make deps                 install the packages all of this needs (sudo)
 #   make demo                 the whole gateway in a qemu guest, MQTT traffic
 #                             on this terminal (DEMO_SECONDS=60, ARCH=arm64,
 #                             HOST=1 on this machine's own kernel)
@@ -48,7 +49,7 @@ KARCH := ARCH=$(ARCH)
 endif
 
 .PHONY: all module userspace check unit vm bench style clean install \
-	modules_install uninstall dtbs demo vm-shell
+	modules_install uninstall dtbs demo vm-shell deps
 
 # Headers for another kernel build a module this one will not load: said
 # after the build (after userspace's when `make` builds both), never an
@@ -85,6 +86,12 @@ userspace:
 
 check:
 	tests/run-suites.sh
+
+# The packages the build, the demo and the tests need (.ci/run --deps-only:
+# compilers and cross compilers, kernel headers, qemu, mosquitto, cmocka,
+# ...), through sudo unless we are root already.
+deps:
+	@$(if $(filter 0,$(shell id -u)),,sudo )$(CURDIR)/.ci/run --deps-only
 
 # The demo and the VM shell pick their own kernels and builds (demo/README.md).
 DEMO_SECONDS ?= 60

@@ -48,9 +48,13 @@ def main():
     start = time.monotonic()
     # Its own process group, the terminal's foreground job: Ctrl-C is
     # SIGINT to the whole group (make, demo/run.sh and all they started).
+    # A test runner started in the background passes SIGINT down ignored,
+    # and a shell cannot trap a signal ignored at its start: undo that.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, bufsize=1,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                             signal.SIG_DFL))
     lines, seen, sent = [], {}, False
     for line in proc.stdout:
         line = line.rstrip("\n")
