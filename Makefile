@@ -96,7 +96,7 @@ deps:
 # The demo and the VM shell pick their own kernels and builds (demo/README.md).
 DEMO_SECONDS ?= 60
 demo:
-	@DEMO_SECONDS=$(DEMO_SECONDS) demo/run.sh $(if $(filter 1,$(HOST)),--host,$(if $(ARCH),--arch=$(ARCH)))
+	@DEMO_SECONDS=$(DEMO_SECONDS) demo/run.sh $(if $(filter-out 0,$(HOST)),--host) $(if $(ARCH),--arch=$(ARCH))
 
 vm-shell:
 	@demo/run.sh --shell $(if $(ARCH),--arch=$(ARCH))

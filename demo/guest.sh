@@ -20,6 +20,8 @@ DBG=/sys/kernel/debug
 RUN_S=${DEMO_SECONDS:-60}
 
 note() { echo "GWIO-DEMO-NOTE: $*"; }
+errors=0
+error() { echo "GWIO-DEMO-ERROR: $*"; errors=$((errors + 1)); }
 kstat() { echo "GWIO-DEMO-STAT: $*"; }
 die() {
 	echo "GWIO-DEMO-ERROR: $*"
@@ -150,7 +152,9 @@ door=$!
 note "running for $RUN_S s"
 echo "GWIO-DEMO-READY: $RUN_S"
 
-# Until the time is up, or the host says "stop" on the console (Ctrl-C).
+# Until the time is up, or the host says "stop" on the console (Ctrl-C);
+# on the host (--host), a SIGTERM from demo/run.sh's teardown stops too.
+trap : TERM
 read -t "$RUN_S" _ 2>/dev/null
 
 # --- a clean stop -------------------------------------------------------
@@ -165,11 +169,11 @@ rc=$?
 # The retained "offline" is the last message; then everything the
 # subscriber wrote must be on the console (busybox tail looks once a second).
 offline() { grep -q '^plant1/gwiod/status offline$' $T/sub.out; }
-wait_for 50 offline || echo "GWIO-DEMO-ERROR: no offline status from gwiod"
+wait_for 50 offline || error "no offline status from gwiod"
 kill $sub
 wait $sub 2>/dev/null
 all_shown() { [ "$(wc -l <$T/shown)" -ge "$(wc -l <$T/sub.out)" ]; }
-wait_for 50 all_shown || echo "GWIO-DEMO-ERROR: not every message reached the console"
+wait_for 50 all_shown || error "not every message reached the console"
 kill "$(cat $T/tail.pid)"
 kill -TERM $broker
 wait $broker 2>/dev/null
@@ -183,5 +187,10 @@ kstat "flow pulses $(( (${pulses:-0} + 1) / 2 ))"
 kstat "gwiod exit $rc $(grep -o 'summary: .*' $T/gwiod.log)"
 grep -E '^(error|warn)' $T/gwiod.log | sed 's/^/GWIO-DEMO-NOTE: gwiod: /'
 teardown
-echo "GWIO-TEST: PASS demo"
+[ $rc = 0 ] || error "gwiod exited $rc"
+if [ $errors = 0 ]; then
+	echo "GWIO-TEST: PASS demo"
+else
+	echo "GWIO-TEST: FAIL demo $errors errors (GWIO-DEMO-ERROR lines)"
+fi
 exit 0

@@ -53,13 +53,36 @@ need() { # PROGRAM...: every one on PATH, or say how to get them
 		command -v "$p" >/dev/null || [[ -x /usr/sbin/$p ]] || missing+=("$p")
 	done
 	((${#missing[@]} == 0)) && return 0
-	die "missing ${missing[*]}: install the dependencies first with" \
-		"'sudo .ci/run --deps-only' (or as root without sudo: '.ci/run --deps-only')"
+	die "missing ${missing[*]}: install the dependencies first with 'make deps'"
 }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-demo.XXXXXX")
-cleanup() { rm -rf "$work"; }
+# Whatever ends this script (an error, a closed terminal, a reader of our
+# output gone), nothing it started may go on: the guest is asked to stop,
+# given a little time, then qemu (or the host demo) is ended by its pid.
+demo_pid=
+teardown() {
+	local i
+	[[ -n $demo_pid && -s $demo_pid ]] || return 0
+	local pid
+	pid=$(<"$demo_pid")
+	echo stop >&7 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+}
+cleanup() {
+	teardown
+	touch "$work/stopping" 2>/dev/null || true
+	rm -rf "$work"
+}
 trap cleanup EXIT
+# A closed terminal or pipe must not kill us half way: our writes fail
+# instead, and the teardown above still runs.
+trap '' PIPE
+trap 'exit 129' HUP
 payload=$work/payload
 mkdir -p "$payload"
 
@@ -68,27 +91,50 @@ mkdir -p "$payload"
 # us load modules (a container's does not).  Otherwise say why, and what
 # works instead.
 host_prepare() {
-	local rel kdir out
+	local rel kdir
 	rel=$(uname -r)
 	kdir=/lib/modules/$rel/build
+	[[ $arch == "$(dpkg --print-architecture 2>/dev/null || echo amd64)" ]] ||
+		die "HOST=1 runs on this machine's own kernel: ARCH=$arch is for the qemu demo"
 	((EUID == 0)) || die "make demo HOST=1 loads kernel modules: run it as root (sudo make demo HOST=1)"
+	# The kernel's own word first: finit_module() on a bad fd fails with
+	# EBADF where loading is allowed, EPERM without the right (no
+	# CAP_SYS_MODULE, kernel.modules_disabled=1), ENOSYS where a container's
+	# seccomp filter forbids it outright.
+	local nr errno
+	nr=$(case $(uname -m) in x86_64) echo 313 ;; aarch64) echo 273 ;; esac)
+	if [[ -n $nr ]]; then
+		errno=$(perl -e 'my $a = ""; syscall($ARGV[0], -1, $a, 0); print 0 + $!' "$nr")
+		case $errno in
+		38) die "this machine cannot load kernel modules at all (finit_module:" \
+			"Function not implemented: a container, typically); use the qemu demo: make demo" ;;
+		1) die "this machine does not let us load kernel modules (no CAP_SYS_MODULE," \
+			"or kernel.modules_disabled=1); use the qemu demo: make demo" ;;
+		esac
+	fi
 	need mosquitto mosquitto_sub make gcc
 	[[ -d $kdir ]] || die "no headers for the running kernel $rel in $kdir: install them" \
 		"(on Debian: apt-get install linux-headers-$rel), or use the qemu demo: make demo"
 	[[ ! -d /sys/module/gwio ]] || die "gwio is loaded already: rmmod gwio first (and stop whatever uses it)"
+	# Built in $work, not in the tree: a root build there would leave
+	# root-owned files behind for the user's next make.
 	log "building gwio.ko and the simulated board for $rel (this machine's kernel)"
-	make -s -C "$top" KDIR="$kdir" module >&2
-	cp "$top/gwio.ko" "$payload/"
-	make -s -C "$top/tests/kmod" KDIR="$kdir" >&2
-	cp "$top"/tests/kmod/*.ko "$payload/"
+	mkdir -p "$work/km" "$work/tk"
+	cp -r "$top/Kbuild" "$top/kmod" "$work/km/"
+	cp "$top/tests/kmod/Kbuild" "$top"/tests/kmod/*.[ch] "$work/tk/"
+	make -s -C "$kdir" M="$work/km" modules >&2
+	make -s -C "$kdir" M="$work/tk" modules >&2
+	cp "$work/km/gwio.ko" "$work"/tk/*.ko "$payload/"
 	log "building gwiod"
-	make -s -C "$top/userspace" --no-print-directory gwiod >&2
-	cp "$(make -s -C "$top/userspace" --no-print-directory print-build)/gwiod/gwiod" "$payload/"
+	make -s -C "$top/userspace" --no-print-directory BUILD="$work/us" gwiod >&2
+	cp "$work/us/gwiod/gwiod" "$payload/"
 	cp "$here/gwiod.yaml.in" "$here/mosquitto.conf" "$here/guest.sh" "$payload/"
-	# A kernel that cannot load modules at all says so at once.
-	if ! out=$(insmod "$payload/gwio.ko" sim_channels=0 2>&1); then
+	# Whatever else refuses the module (Secure Boot without its key, a
+	# lockdown) says so at once.
+	local out
+	if ! out=$(insmod "$payload/gwio.ko" 2>&1); then
 		die "this machine cannot load gwio.ko: ${out##*: }." \
-			"In a container or a VM without module loading, use the qemu demo: make demo"
+			"Use the qemu demo instead: make demo"
 	fi
 	rmmod gwio
 	# debugfs drives the simulated board
@@ -98,7 +144,8 @@ host_prepare() {
 # --- a qemu guest -------------------------------------------------------------
 vm_prepare() {
 id=6.12-$arch
-need qemu-system-x86_64 qemu-system-aarch64 mosquitto mosquitto_sub make gcc python3
+need "qemu-system-$([[ $arch == arm64 ]] && echo aarch64 || echo x86_64)" \
+	mosquitto mosquitto_sub make gcc
 log "kernel: Debian $id (downloaded once into $KCACHE)"
 "$vm/fetch-kernels.sh" "$id" 2>&1 | sed 's/^/  /' >&2
 # shellcheck source=/dev/null
@@ -164,23 +211,27 @@ if [[ $mode == host ]]; then
 	mkdir -p "$work/t"
 	DEMO_SECONDS=$seconds DEMO_PAYLOAD=$payload DEMO_TMP=$work/t DEMO_PORT=$port \
 		setsid sh "$payload/guest.sh" <"$work/stdin" >"$logf" 2>&1 &
+	echo $! >"$work/demo.pid"
 else
 	log "booting $KVER under qemu (software emulation: about 20 s to the first message)"
 	GWIO_VM_ROOTFS=$rootfs GWIO_VM_DTB=$dtb GWIO_VM_STDIN=$work/stdin \
 		GWIO_VM_MONITOR=$([[ $arch == arm64 ]] && echo "$work/monitor") \
-		GWIO_VM_TIMEOUT=$((seconds + 600)) \
+		GWIO_VM_TIMEOUT=$((seconds + 600)) GWIO_VM_PIDFILE=$work/demo.pid \
 		GWIO_VM_APPEND="DEMO_SECONDS=$seconds log_buf_len=4M" \
 		"$vm/run-vm.sh" "$id" "$payload" "$logf" >"$work/verdict" 2>&1 &
 fi
 vmpid=$!
+demo_pid=$work/demo.pid
 
 # arm64: the device tree's gwio channel is the PL061 line that qemu's
 # system_powerdown pulses: a front-panel button, pressed every 8 s.
 press_button() {
 	local i
-	for ((i = 0; i < seconds / 8; i++)); do
-		sleep 8
-		echo system_powerdown | socat - "UNIX-CONNECT:$work/monitor" >/dev/null 2>&1 || return 0
+	for ((i = 1; i <= seconds; i++)); do
+		sleep 1
+		[[ -e $work/stopping || ! -S $work/monitor ]] && return 0
+		((i % 8)) ||
+			echo system_powerdown | socat - "UNIX-CONNECT:$work/monitor" >/dev/null 2>&1
 	done
 }
 
@@ -192,7 +243,7 @@ show() {
 	NOTE) printf 'demo: %s\n' "$text" >&2 ;;
 	ERROR) printf 'demo: error: %s\n' "$text" >&2 ;;
 	STAT) printf '%s\n' "$text" >>"$work/stats" ;;
-	READY) [[ $arch == arm64 ]] && press_button & ;;
+	READY) [[ $arch == arm64 ]] && press_button </dev/null >/dev/null 2>&1 & ;;
 	esac
 }
 tail -n +1 -F --pid=$vmpid "$logf" 2>/dev/null |
@@ -208,6 +259,7 @@ on_interrupt() {
 		return
 	fi
 	stopping=1
+	touch "$work/stopping"
 	echo >&2
 	log "stopping: gwiod publishes what it holds and says offline, then the guest powers off"
 	echo stop >&7
@@ -223,6 +275,8 @@ while [[ -z $vmrc ]]; do
 		kill -0 "$vmpid" 2>/dev/null || vmrc=$rc
 	fi
 done
+touch "$work/stopping"
+demo_pid=
 while kill -0 "$reader" 2>/dev/null; do wait "$reader" || true; done
 trap - INT TERM
 

@@ -10,11 +10,17 @@ summary).  With --interrupt it sends SIGINT, as Ctrl-C would, once every
 windowed topic has been seen twice, instead of waiting for DEMO_SECONDS.
 Then checks, one "PASS|FAIL NAME-check detail" line each:
 
-  exit       the command exited 0 and the summary says the guest stopped
-             cleanly
+  exit       the command exited 0, the summary says the guest stopped
+             cleanly, no "demo: error:" line
+  gwiod      gwiod exited 0 with nothing unacknowledged, refused or lost,
+             and every health message shows nothing dropped or lost
   topics     every topic of demo/gwiod.yaml.in appeared
   birth-will the first message is the retained "online", the last "offline"
-  ranges     every value within its documented range (demo/README.md)
+  ranges     every value within its documented range (docs/quickstart.md):
+             temperatures with min <= mean <= max, the door 0/1 and
+             alternating from 1, the flow's rate = count * 0.1 / 5 s and,
+             in every window but the first and the last, 10 to 15 L/min
+             (+-1: the rate changes every 10 s, windows last 5)
   flow       the pulses counted in the flow windows add up to the pulses
              the guest generated (summary: "flow pulses N")
   kernel     the summary shows each gwio device's produced/dropped records,
@@ -75,7 +81,7 @@ def main():
         results.append(ok)
         print(f"{'PASS' if ok else 'FAIL'} {name}-{what} {detail}")
 
-    clean = "guest: stopped cleanly" in err
+    clean = "guest: stopped cleanly" in err and "demo: error:" not in err
     # make itself dies of the SIGINT it got with the group ("Interrupt"),
     # after demo/run.sh has stopped the guest and exited 0
     ok_rc = rc == 0 or (sent and rc in (-signal.SIGINT, 130, 2))
@@ -104,6 +110,8 @@ def main():
     bad = []
     flow_count = 0
     presses = []
+    door = []
+    flows = []
     for topic, payload in msgs:
         point = topic[len(SITE) + 1:]
         if point.startswith("gwiod/"):
@@ -123,25 +131,53 @@ def main():
             # the ADC's sine spans codes 211..236: 18.0 to 26.06 degC
             for k in ("mean", "min", "max"):
                 within(w.get(k), 17.9, 26.1, k)
+            if not w.get("min", 0) <= w.get("mean", 0) <= w.get("max", 0):
+                bad.append(f"{topic}: min <= mean <= max fails: {w}")
         elif point == "tank_level":
             within(p.get("value"), 0, 100, "value")
         elif point in ("door_open", "service_button"):
             if point == "service_button":
                 presses += [v for _, v in p.get("samples", [])]
+            else:
+                door += [v for _, v in p.get("samples", [])]
             for _, v in p.get("samples", []):
                 within(v, 0, 1, "sample")
                 if v not in (0, 1):
                     bad.append(f"{topic}: {v} is not 0 or 1")
         elif point == "water_flow":
             flow_count += w.get("count", 0)
-            # 10, 15, 12 L/min; a window cut by a rate change or the
-            # start or the end shows less, never more than 15 (+ jitter)
+            flows.append(w)
+            # 600 pulses per litre, scale 0.1, 5 s windows
+            if abs(w.get("rate", -1) - w.get("count", 0) * 0.1 / 5) > 1e-9:
+                bad.append(f"{topic}: rate {w.get('rate')} is not count "
+                           f"{w.get('count')} * 0.1 / 5")
             within(w.get("rate"), 0, 16, "rate")
         elif point == "pump_vibration":
             for k in ("min", "max"):
                 within(w.get(k), -20.48, 20.48, k)
+    # the first and the last window start or end mid-window
+    for w in flows[1:-1]:
+        if not 9 <= w.get("rate", 0) <= 16:
+            bad.append(f"water_flow: a whole window at {w.get('rate')} L/min, "
+                       "not 10-15")
+    if door != [1, 0] * (len(door) // 2) + [1] * (len(door) % 2):
+        bad.append(f"door_open: {door} does not alternate from 1")
     check("ranges", not bad, "; ".join(bad[:5]) if bad else
           f"{len(msgs)} messages in range")
+
+    m = re.search(r"gwiod exit (\d+) summary: (.*)", err)
+    summary_ok = bool(m) and m.group(1) == "0" and \
+        "0 unacknowledged at exit, 0 refused, 0 lost unsent" in m.group(2)
+    health_bad = []
+    for topic, payload in msgs:
+        if topic == f"{SITE}/gwiod/status/health":
+            h = json.loads(payload)
+            for src, c in h.get("sources", {}).items():
+                if c.get("dropped") or c.get("lost"):
+                    health_bad.append(f"{src}: {c}")
+    check("gwiod", summary_ok and not health_bad,
+          (m.group(0)[:160] if m else "no gwiod summary") +
+          ("; health: " + "; ".join(health_bad[:3]) if health_bad else ""))
 
     m = re.search(r"flow pulses (\d+)", err)
     pulses = int(m.group(1)) if m else None

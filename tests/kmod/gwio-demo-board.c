@@ -94,9 +94,15 @@ static const struct software_node *node_group[] = {
 	NULL
 };
 
-/* 6.1 cannot follow software-node GPIO references: kmod/gpio_edge.c's fallback */
+/*
+ * 6.1 cannot follow software-node GPIO references: kmod/gpio_edge.c's
+ * fallback.  Instance 1 of "gwio-io" (the driver binds by name), so that
+ * gwio-test-board's instance (none) can be loaded beside it.
+ */
+#define DEMO_IO_ID	1
+
 static struct gpiod_lookup_table io_gpios = {
-	.dev_id = "gwio-io",
+	.dev_id = "gwio-io.1",
 	.table = {
 		GPIO_LOOKUP("gwio-test-gpio", 0, "door", GPIO_ACTIVE_HIGH),
 		GPIO_LOOKUP("gwio-test-gpio", 1, "flow", GPIO_ACTIVE_HIGH),
@@ -111,7 +117,7 @@ static int __init gwio_demo_board_init(void)
 {
 	struct platform_device_info io_info = {
 		.name = "gwio-io",
-		.id = PLATFORM_DEVID_NONE,
+		.id = DEMO_IO_ID,
 	};
 	struct spi_board_info adc_info = {
 		.modalias = "gwio-mcp3008",

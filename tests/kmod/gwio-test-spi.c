@@ -426,38 +426,53 @@ static ssize_t gts_wave_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	struct gts *g = file_inode(file)->i_private;
-	unsigned int cs, ch, lo = 0, hi = 0, period = 0;
+	unsigned int num[5] = { };	/* cs ch lo hi period_ms */
+	char buf[64], *p = buf, *tok, *kind = NULL;
+	unsigned int n = 0, nnum = 0;
 	struct gts_wave w = { };
-	char buf[64], kind[16];
-	int n, ret;
+	int ret;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	n = sscanf(buf, "%u %u %15s %u %u %u", &cs, &ch, kind, &lo, &hi,
-		   &period);
-	if (n < 3 || cs >= g->ncs || g->adc[cs].model == GTS_NONE ||
-	    ch >= GTS_CHANNELS)
+	/* whole words only: a number out of range or trailing junk is refused */
+	while ((tok = strsep(&p, " \t\n"))) {
+		if (!*tok)
+			continue;
+		if (n++ == 2) {
+			kind = tok;
+			continue;
+		}
+		if (nnum == ARRAY_SIZE(num))
+			return -EINVAL;
+		ret = kstrtouint(tok, 10, &num[nnum++]);
+		if (ret)
+			return ret;
+	}
+	if (!kind || num[0] >= g->ncs || g->adc[num[0]].model == GTS_NONE ||
+	    num[1] >= GTS_CHANNELS)
 		return -EINVAL;
 	ret = match_string(gts_wave_names, ARRAY_SIZE(gts_wave_names), kind);
 	if (ret < 0)
 		return ret;
 	w.kind = ret;
-	if (w.kind != GTS_WAVE_COUNTER) {
-		/* an hour at most: gts_wave_value()'s arithmetic stays in 64 bits */
-		if (n != 6 || lo > hi || hi > GENMASK(g->adc[cs].bits - 1, 0) ||
-		    !period || period > 3600000)
+	if (w.kind == GTS_WAVE_COUNTER) {
+		if (nnum != 2)
 			return -EINVAL;
-		w.lo = lo;
-		w.hi = hi;
-		w.period_ms = period;
-	} else if (n != 3) {
-		return -EINVAL;
+	} else {
+		/* an hour at most: gts_wave_value()'s arithmetic stays in 64 bits */
+		if (nnum != 5 || num[2] > num[3] ||
+		    num[3] > GENMASK(g->adc[num[0]].bits - 1, 0) ||
+		    !num[4] || num[4] > 3600000)
+			return -EINVAL;
+		w.lo = num[2];
+		w.hi = num[3];
+		w.period_ms = num[4];
 	}
 	spin_lock_irq(&g->lock);
-	g->adc[cs].wave[ch] = w;
+	g->adc[num[0]].wave[num[1]] = w;
 	spin_unlock_irq(&g->lock);
 	return count;
 }

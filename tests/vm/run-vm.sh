@@ -23,6 +23,8 @@
 #   GWIO_VM_STDIN=file      qemu's standard input, which the guest reads on its
 #                           console (default /dev/null); make demo sends "stop"
 #                           through a fifo
+#   GWIO_VM_PIDFILE=file    where the pid of timeout(1) around qemu goes: a
+#                           SIGTERM to it ends qemu (make demo's teardown)
 #   GWIO_VM_INTERACTIVE=1   the console is this terminal (make vm-shell): qemu
 #                           reads it and writes to it as well as to LOG, no
 #                           time limit, no verdict; exit status is qemu's
@@ -187,7 +189,9 @@ boot() {
 			tee "$logf" >&2 || qrc=$?
 	else
 		timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" \
-			<"${GWIO_VM_STDIN:-/dev/null}" >"$logf" 2>&1 || qrc=$?
+			<"${GWIO_VM_STDIN:-/dev/null}" >"$logf" 2>&1 &
+		[[ -z ${GWIO_VM_PIDFILE:-} ]] || echo $! >"$GWIO_VM_PIDFILE"
+		wait $! || qrc=$?
 	fi
 }
 if [[ ${GWIO_VM_INTERACTIVE:-0} == 1 ]]; then
