@@ -103,6 +103,8 @@ refuse rate-negative 2 "-r -5: not a rate" -r -5
 refuse rate-infinite 2 "-r inf: not a rate" -r inf
 refuse rate-nan 2 "-r nan: not a rate" -r nan
 refuse rate-too-fast 2 "-r 2e9: at most 1000000000 samples per second" -r 2e9
+refuse rate-hex 2 "-r 0x10: not a rate" -r 0x10
+refuse rate-too-slow 2 "-r 1e-11: at least 0.001 samples per second" -r 1e-11
 refuse count-zero 2 "-n 0: the number of records must be a whole number from 1 (leave -n out" -n 0
 refuse count-not-a-number 2 "-n many: the number of records" -n many
 refuse size-not-power-of-two 2 "-s 1000: the ring size must be a power of two" -s 1000
@@ -146,6 +148,18 @@ values per-channel "0: 1000 1100 1000 900
 2: 1 1 0 0
 3: 1 1 0 0" -c 4 -w sine:900:1100:4,ramp:0:3:4,square:0:1:4
 values period-in-time "0: 1 1 0 0" -r 20 -w square:0:1:200ms -s 16
+
+# A signal before everything is produced: it is not "done".
+"$SIMRING" -s 1 -n 3 -r 1000 --exit >"$tmp/cut" 2>"$tmp/err" &
+pid=$!
+pids+=("$pid")
+sleep 0.5	# nobody reads: it waits on a full ring
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+{ echo "exit $rc"; echo "stdout: $(cat "$tmp/cut")"; } >"$tmp/why"
+((rc == 0)) && ! grep -q '^done$' "$tmp/cut"
+result signal-not-done $?
 
 echo "simring-args: $passed passed, $failed failed"
 ((failed == 0))

@@ -167,12 +167,17 @@ static int parse_rate(const char *s, double *rate)
 
 	errno = 0;
 	*rate = strtod(s, &end);
+	/* decimal only: strtod would also take hex ("0x10") */
 	if (!*s || *end || errno || !isfinite(*rate) || *rate < 0 ||
-	    (*s < '0' || *s > '9'))
+	    (*s < '0' || *s > '9') || strpbrk(s, "xX"))
 		return bad("-r %s: not a rate in samples per second (e.g. 1000, "
 			   "or 0.5; -r 0 for as fast as the ring takes them)", s);
 	if (*rate > 1e9)
 		return bad("-r %s: at most 1000000000 samples per second "
+			   "(-r 0 for as fast as the ring takes them)", s);
+	/* a period that does not fit 64-bit nanoseconds would become 0: flat out */
+	if (*rate > 0 && *rate < 1e-3)
+		return bad("-r %s: at least 0.001 samples per second "
 			   "(-r 0 for as fast as the ring takes them)", s);
 	return 0;
 }
@@ -488,7 +493,8 @@ int main(int argc, char **argv)
 	ret = cap ? produce_replay(ring, &o, cap) : produce_synthetic(ring, &o);
 	gwio_capture_close(cap);
 	free(o.waves);
-	if (ret) {
+	if (ret || stop) {
+		/* a signal cut production short: no "done", it is not */
 		gwio_memring_close(ring);
 		return ret;
 	}
