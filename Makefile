@@ -93,7 +93,8 @@ check:
 deps:
 	@$(if $(filter 0,$(shell id -u)),,sudo )$(CURDIR)/.ci/run --deps-only
 
-# The demo and the VM shell pick their own kernels and builds (demo/README.md).
+# The demo and the VM shell pick their own kernels and builds (demo/README.md,
+# docs/quickstart.md).
 DEMO_SECONDS ?= 60
 demo:
 	@DEMO_SECONDS=$(DEMO_SECONDS) demo/run.sh $(if $(filter-out 0,$(HOST)),--host) $(if $(ARCH),--arch=$(ARCH))
