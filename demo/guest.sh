@@ -44,18 +44,8 @@ teardown() {
 	done
 }
 
-# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times
-wait_for() {
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
-listening() { grep -q " 0100007F:$(printf '%04X' $PORT) 00000000:0000 0A " /proc/net/tcp; }
+# wait_for, listening (tests/vm/guest/lib.sh)
+. $P/guest-lib.sh
 subscribed() { grep -q " demo-sub 1 plant1/#" $T/mosquitto.log; }
 online() { grep -q '^plant1/gwiod/status online$' $T/sub.out; }
 
@@ -101,7 +91,7 @@ echo "0 0 sine 211 236 40000" >$DBG/gwio-test-spi/wave &&
 sed "s/@PORT@/$PORT/" $P/mosquitto.conf >$T/mosquitto.conf
 mosquitto -c $T/mosquitto.conf >$T/mosquitto.log 2>&1 &
 broker=$!
-wait_for 200 listening || die "mosquitto is not listening on 127.0.0.1:$PORT"
+wait_for 200 listening $PORT || die "mosquitto is not listening on 127.0.0.1:$PORT"
 # What a user would run on the gateway: everything under the site.
 mosquitto_sub -h 127.0.0.1 -p $PORT -i demo-sub -q 1 -v -t 'plant1/#' >$T/sub.out 2>$T/sub.err &
 sub=$!

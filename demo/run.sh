@@ -129,6 +129,7 @@ host_prepare() {
 	make -s -C "$top/userspace" --no-print-directory BUILD="$work/us" gwiod >&2
 	cp "$work/us/gwiod/gwiod" "$payload/"
 	cp "$here/gwiod.yaml.in" "$here/mosquitto.conf" "$here/guest.sh" "$payload/"
+	cp "$vm/guest/lib.sh" "$payload/guest-lib.sh"
 	# Whatever else refuses the module (Secure Boot without its key, a
 	# lockdown) says so at once.
 	local out
@@ -169,6 +170,7 @@ else
 	"$here/foreign.sh" "$arch" "$payload" "$rootfs" "$work"
 fi
 cp "$here/gwiod.yaml.in" "$here/mosquitto.conf" "$payload/"
+cp "$vm/guest/lib.sh" "$payload/guest-lib.sh"
 
 dtb=
 if [[ $arch == arm64 ]]; then

@@ -62,6 +62,7 @@ for id in "${ids[@]}"; do
 	echo "building gwio.ko for $id" >&2
 	vm_build_module "$id" "$work/$id/payload" "$work/$id"
 	cp "$gwiod" "$here"/gwiod/* "$work/$id/payload/"
+	cp "$here/guest/lib.sh" "$work/$id/payload/guest-lib.sh"
 done
 
 # --- host-side check of what the guest's subscriber received ----------------

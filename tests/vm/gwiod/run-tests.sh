@@ -27,19 +27,8 @@ show() {
 	tail -n "${2:-15}" "$1" | cut -c1-300 | sed 's/^/    /'
 }
 
-# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times
-wait_for() {
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
-
-listening() { grep -q ' 0100007F:075B 00000000:0000 0A ' /proc/net/tcp; }
+# wait_for, listening
+. $P/guest-lib.sh
 subscribed() { grep -q "Sending SUBACK to gwio-vm-sub" $T/mosquitto.log; }
 in_file() { grep -q "$2" "$1"; }
 # retained TOPIC WANT: the broker holds WANT as TOPIC's retained message
@@ -78,7 +67,7 @@ fi
 # --- broker, and a subscriber that sees everything from the start --------
 mosquitto -c $P/mosquitto.conf >$T/mosquitto.log 2>&1 &
 broker=$!
-if ! wait_for 200 listening; then
+if ! wait_for 200 listening 1883; then
 	fail gwiod-broker "mosquitto is not listening on 127.0.0.1:1883"
 	show $T/mosquitto.log
 	exit 1
