@@ -68,23 +68,28 @@ values() {
 	"$SIMRING" -r 0 -n "$n" "$@" >"$tmp/ring" 2>"$tmp/err" &
 	pid=$!
 	pids+=("$pid")
-	# "done": every record is in the ring (10 s for a loaded machine)
-	for ((i = 0; i < 1000; i++)); do
-		[[ $(wc -l <"$tmp/ring") -ge 2 ]] && break
+	# "done": every record is in the ring (30 s for a loaded machine; the
+	# file may not even exist yet when the loop starts)
+	for ((i = 0; i < 3000; i++)); do
+		[[ $(wc -l <"$tmp/ring" 2>/dev/null) -ge 2 ]] && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.01
 	done
-	ring=$(head -n1 "$tmp/ring")
+	ring=$(head -n1 "$tmp/ring" 2>/dev/null)
 	[[ -n $ring ]] || ok=0
-	"$CAT" -n "$n" -t 2000 "$ring" >"$tmp/recs" 2>"$tmp/cat.err" || ok=0
+	"$CAT" -n "$n" -t 10000 "$ring" >"$tmp/recs" 2>"$tmp/cat.err" || ok=0
+	local alive=yes rc=
+	kill -0 "$pid" 2>/dev/null || alive=no
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
 	awk '{ v[$3] = v[$3] " " $5 } END { for (c in v) print c ":" v[c] }' \
 		"$tmp/recs" | sort -n >"$tmp/got"
 	{
 		echo "gwio-simring -r 0 -n $n $*"
 		echo "want:"; echo "$want"
 		echo "got:"; cat "$tmp/got" "$tmp/err" "$tmp/cat.err"
+		echo "gwio-simring was alive after gwio-cat: $alive, exit $rc"
 	} >"$tmp/why"
 	((ok)) && [[ $(cat "$tmp/got") == "$want" ]]
 	result "$name" $?
