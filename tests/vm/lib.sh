@@ -25,6 +25,7 @@ ensure_apt_arch() {
 	local arch=$1
 	[[ $arch == "$(dpkg --print-architecture)" ]] && return 0
 	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+		((EUID == 0)) || die "dpkg does not know the $arch architecture: 'make deps' adds it (through sudo)"
 		log "adding dpkg architecture $arch (needs root) and refreshing apt lists"
 		dpkg --add-architecture "$arch"
 		apt-get update -q >&2
