@@ -3,7 +3,7 @@
 # four): build tests/vm/selftest/gwio_hello.ko out of tree against that
 # kernel's headers (cross for arm64) and run it through run-vm.sh.
 #
-# Environment: GWIO_VM_LOGDIR (default ${TMPDIR:-/tmp}/gwio-vm-logs) keeps the
+# Environment: GWIO_VM_LOGDIR (default ${TMPDIR:-/tmp}/gwio-vm-logs-UID) keeps the
 # console logs as CI artifacts; GWIO_VM_JOBS=N runs N VMs at once (default 1;
 # each VM already keeps two host cores busy under TCG).
 set -euo pipefail
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 ids=("$@")
 ((${#ids[@]})) || ids=("${ALL_IDS[@]}")
-logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs-$(id -u)}
 mkdir -p "$logdir"
 
 "$here/fetch-kernels.sh" "${ids[@]}"

@@ -44,7 +44,7 @@ extract_vmlinux() {
 		# zstd complains about the bzImage bytes after the frame: ignore the
 		# status, check that the result is an ELF with the PVH note (0x12).
 		tail -c +$((off + 1)) "$bz" | "${tool[@]}" >"$out.tmp" 2>/dev/null || true
-		if readelf -n "$out.tmp" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+		if grep -q 'Xen.*0x00000012' <<<"$(readelf -n "$out.tmp" 2>/dev/null)"; then
 			mv "$out.tmp" "$out"
 			echo "$out"
 			return 0
@@ -141,7 +141,7 @@ fetch_one() {
 	# The scripts/tools links are relative and must land on the amd64 kbuild.
 	local fixdep=$kdir/scripts/basic/fixdep
 	[[ -x $fixdep ]] || die "$id: $fixdep missing (scripts link broken?)"
-	file -L "$fixdep" | grep -q 'x86-64' || die "$id: $fixdep is not an x86-64 binary"
+	grep -q 'x86-64' <<<"$(file -L "$fixdep")" || die "$id: $fixdep is not an x86-64 binary"
 
 	local arch karch cross qemu qemu_args console pvh=
 	if [[ $darch == amd64 ]]; then

@@ -13,7 +13,7 @@
 # Needs mosquitto and mosquitto-clients installed on the host.
 #
 # Environment: GWIO_VM_LOGDIR keeps console logs (default
-# ${TMPDIR:-/tmp}/gwio-vm-logs); GWIO_VM_JOBS VMs at once (default 1);
+# ${TMPDIR:-/tmp}/gwio-vm-logs-UID); GWIO_VM_JOBS VMs at once (default 1);
 # GWIOD_BUILD picks the userspace build directory (default: make
 # print-build); GWIO_VM_APPEND, GWIO_VM_TIMEOUT as for run-vm.sh.
 set -euo pipefail
@@ -30,7 +30,7 @@ for id in "${ids[@]}"; do
 	[[ $id == *-"$darch" ]] ||
 		die "$id: the guest runs the host's $darch programs, so $darch kernels only"
 done
-logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs-$(id -u)}
 mkdir -p "$logdir"
 
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)

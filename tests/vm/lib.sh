@@ -24,7 +24,9 @@ valid_id() {
 ensure_apt_arch() {
 	local arch=$1
 	[[ $arch == "$(dpkg --print-architecture)" ]] && return 0
-	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+	# not "dpkg ... | grep -q": under pipefail, grep's early exit can cost
+	# dpkg a SIGPIPE, and the test would fail with the arch present
+	if ! grep -qx "$arch" <<<"$(dpkg --print-foreign-architectures)"; then
 		((EUID == 0)) || die "dpkg does not know the $arch architecture: 'make deps' adds it (through sudo)"
 		log "adding dpkg architecture $arch (needs root) and refreshing apt lists"
 		dpkg --add-architecture "$arch"
@@ -62,7 +64,7 @@ fetch_deb() {
 # apt-cache call) resolution entirely.
 apt_unchanged_since() {
 	[[ -f $1 ]] || return 1
-	! find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -newer "$1" | grep -q .
+	[[ -z $(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -newer "$1" -print -quit) ]]
 }
 
 # --- what the suites share ----------------------------------------------
@@ -170,7 +172,7 @@ vm_virt_dtb() {
 #   VM_AFTER   runs after the VM exited (e.g. checks its log on the host)
 vm_boot_all() {
 	local suite=$1 work=$2 id p f pass=0 fail=0 log
-	local logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+	local logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs-$(id -u)}
 	local -A pid_of=()
 	shift 2
 	mkdir -p "$logdir"

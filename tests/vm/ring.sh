@@ -5,7 +5,7 @@
 # in a qemu guest.  Prints each verdict and a last line "N passed, N failed".
 #
 # Environment: GWIO_VM_LOGDIR keeps console logs (default
-# ${TMPDIR:-/tmp}/gwio-vm-logs); GWIO_VM_JOBS VMs at once (default 1);
+# ${TMPDIR:-/tmp}/gwio-vm-logs-UID); GWIO_VM_JOBS VMs at once (default 1);
 # GWIO_VM_APPEND (e.g. gwio.bench=1, as make bench does).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -206,7 +206,7 @@ boot
 # gwio: TCG has rare boot-time races (seen: an int3 Oops in sched_clock
 # while the other vCPU patched a static key). Boot once more, and say so;
 # the first log stays beside LOG.
-if ! tr -d '\r' <"$logf" | grep -q 'gwio-init: running' &&
+if ! grep -q 'gwio-init: running' "$logf" &&
 	grep -qE 'Kernel panic|Oops' "$logf"; then
 	mv "$logf" "$logf.boot1"
 	log "the kernel died while booting, before the payload ran ($logf.boot1); booting once more"

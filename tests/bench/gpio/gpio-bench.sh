@@ -21,7 +21,7 @@
 #   GWIO_GPIO_BENCH_REPS    repetitions, medians reported (default 3)
 #   GWIO_GPIO_BENCH_BASE_REPS  baseline (train alone) runs (default 1)
 #   GWIO_GPIO_BENCH_CATCH_UP   the chip's catch_up (default 1)
-#   GWIO_VM_LOGDIR          console logs (default ${TMPDIR:-/tmp}/gwio-vm-logs)
+#   GWIO_VM_LOGDIR          console logs (default ${TMPDIR:-/tmp}/gwio-vm-logs-UID)
 #   GWIO_VM_TIMEOUT         per VM (default 600)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,7 +45,7 @@ done
 [[ $(dpkg --print-architecture) == amd64 ]] || die "needs an amd64 host"
 [[ -f /usr/include/gpiod.h ]] ||
 	die "needs libgpiod v1 headers and library (apt-get install libgpiod-dev)"
-logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs}
+logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs-$(id -u)}
 mkdir -p "$logdir"
 "$vm/fetch-kernels.sh" "${ids[@]}" >&2
 
