@@ -21,7 +21,6 @@
  */
 
 #include <linux/hrtimer.h>
-#include <linux/delay.h>
 #include <linux/math64.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
@@ -30,6 +29,7 @@
 #include <linux/sort.h>
 #include <linux/spi/spi.h>
 #include <linux/sysfs.h>
+#include <linux/wait_bit.h>
 
 #include "compat.h"
 #include "gwio.h"
@@ -37,7 +37,6 @@
 #define GWIO_ADC_PERIOD_MIN_US	10U
 #define GWIO_ADC_PERIOD_MAX_US	10000000U
 #define GWIO_ADC_MAX_INPUTS	32U
-#define GWIO_ADC_STOP_WAIT_US	1000000U
 /* latencies kept for the percentiles in sysfs: the last this many ticks */
 #define GWIO_ADC_LAT_WINDOW	4096U
 
@@ -73,7 +72,8 @@ struct gwio_adc {
 	struct spi_device *spi;
 	struct gwio_dev *gdev;
 	struct gwio_adc_format fmt;
-	u32 period_ns;
+	u32 period_us;
+	u64 period_ns;		/* up to 10 s: does not fit in 32 bits */
 
 	struct hrtimer timer;
 	u64 next_ns;		/* CLOCK_MONOTONIC time of the next tick */
@@ -151,8 +151,13 @@ static void gwio_adc_complete(void *context)
 	WRITE_ONCE(adc->lat_window[adc->completions % GWIO_ADC_LAT_WINDOW],
 		   min_t(u64, lat, U32_MAX));
 	WRITE_ONCE(adc->completions, adc->completions + 1);
-	/* the buffers are free for the next tick */
+	/*
+	 * The buffers are free for the next tick, and adc may be freed as
+	 * soon as busy reads 0: wake_up_var() only hashes the address.
+	 */
 	atomic_set_release(&adc->busy, 0);
+	smp_mb();	/* busy before the waiter check: pairs with wait_var_event() */
+	wake_up_var(&adc->busy);
 }
 
 static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
@@ -174,7 +179,7 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 	/* a late timer skips the ticks it missed, and says so */
 	now = ktime_get_ns();
 	if (adc->next_ns <= now) {
-		missed = div_u64(now - adc->next_ns, adc->period_ns) + 1;
+		missed = div64_u64(now - adc->next_ns, adc->period_ns) + 1;
 		WRITE_ONCE(adc->overruns, adc->overruns + missed);
 		adc->next_ns += missed * adc->period_ns;
 	}
@@ -234,18 +239,17 @@ static void gwio_adc_start(struct gwio_dev *gdev)
 static void gwio_adc_stop(struct gwio_dev *gdev)
 {
 	struct gwio_adc *adc = gdev->src_priv;
-	u32 waited = 0;
 
 	if (!adc->running)
 		return;
 	hrtimer_cancel(&adc->timer);
-	/* the last message may still be on the bus: its buffers are ours */
-	while (atomic_read_acquire(&adc->busy) && waited < GWIO_ADC_STOP_WAIT_US) {
-		usleep_range(100, 200);
-		waited += 150;
-	}
-	if (atomic_read(&adc->busy))
-		dev_warn(&adc->spi->dev, "SPI message still in flight at stop\n");
+	/*
+	 * The last message may still be on the bus, and the controller owns
+	 * it and its buffers until it completes: wait for that, however
+	 * long the bus takes.  No timeout: giving up would let the caller
+	 * free memory the controller is about to write.
+	 */
+	wait_var_event(&adc->busy, !atomic_read_acquire(&adc->busy));
 	if (adc->optimized)
 		gwio_spi_unoptimize_message(&adc->msg);
 	adc->optimized = false;
@@ -298,8 +302,7 @@ static struct kobj_attribute overruns_attr = __ATTR_RO(overruns);
 static ssize_t period_us_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n",
-			  READ_ONCE(to_adc(kobj)->period_ns) / 1000U);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_adc(kobj)->period_us));
 }
 
 static ssize_t period_us_store(struct kobject *kobj,
@@ -320,7 +323,8 @@ static ssize_t period_us_store(struct kobject *kobj,
 	was_running = adc->running;
 	if (was_running)
 		gwio_adc_stop(gdev);
-	WRITE_ONCE(adc->period_ns, us * 1000U);
+	WRITE_ONCE(adc->period_us, us);
+	adc->period_ns = (u64)us * NSEC_PER_USEC;
 	if (was_running)
 		gwio_adc_start(gdev);
 	mutex_unlock(&gdev->lock);
@@ -520,7 +524,8 @@ static int gwio_adc_probe(struct spi_device *spi)
 	if (!adc)
 		return -ENOMEM;
 	adc->spi = spi;
-	adc->period_ns = period_us * 1000U;
+	adc->period_us = period_us;
+	adc->period_ns = (u64)period_us * NSEC_PER_USEC;
 	atomic_set(&adc->busy, 0);
 	hrtimer_init(&adc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	adc->timer.function = gwio_adc_tick;
