@@ -19,6 +19,10 @@
  * thread (nested interrupts have no primary handler).  On PREEMPT_RT the
  * level is read in the thread too, since a controller's get() may take a
  * sleeping lock there.
+ *
+ * The line and its interrupt are acquired before the channel is added,
+ * with the interrupt left disabled until the device is enabled, and given
+ * back in gwio_channels_remove(); the kobject release only frees memory.
  */
 
 #include <linux/gpio/consumer.h>
@@ -50,8 +54,8 @@ struct gwio_gpio_line {
 	int irq;
 	enum gwio_edge edge;
 	bool sleeping;		/* controller can sleep: threaded handler */
-	bool irq_requested;
 	bool running;
+	char name[GWIO_LABEL_SIZE];	/* the interrupt's, in /proc/interrupts */
 
 	/* written by the handlers, read by sysfs (READ_ONCE) */
 	u32 debounce_ns;
@@ -216,14 +220,20 @@ static void gwio_gpio_stop(struct gwio_channel *ch)
 	l->running = false;
 }
 
-static void gwio_gpio_release(struct gwio_channel *ch)
+/* Stopped for good: the interrupt and the line go back. */
+static void gwio_gpio_remove(struct gwio_channel *ch)
 {
 	struct gwio_gpio_line *l = ch->priv;
 
-	if (l->irq_requested)
-		free_irq(l->irq, l);
+	free_irq(l->irq, l);
+	hrtimer_cancel(&l->debounce_timer);
 	gpiod_put(l->gpiod);
-	kfree(l);
+	l->gpiod = NULL;
+}
+
+static void gwio_gpio_release(struct gwio_channel *ch)
+{
+	kfree(ch->priv);
 }
 
 /* ------------------------------------------------------------- sysfs */
@@ -313,6 +323,7 @@ static const struct gwio_channel_ops gwio_gpio_ops = {
 	.attrs = &gwio_gpio_group,
 	.start = gwio_gpio_start,
 	.stop = gwio_gpio_stop,
+	.remove = gwio_gpio_remove,
 	.release = gwio_gpio_release,
 };
 
@@ -324,15 +335,16 @@ static const unsigned long gwio_edge_trigger[GWIO_EDGE_NR] = {
 	[GWIO_EDGE_BOTH] = IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
 };
 
-static int gwio_gpio_request_irq(struct gwio_gpio_line *l, const char *label)
+/* Disabled until the device is enabled (gwio_gpio_start()). */
+static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 {
 	unsigned long flags = gwio_edge_trigger[l->edge] | IRQF_NO_AUTOEN;
 
 	if (l->sleeping || IS_ENABLED(CONFIG_PREEMPT_RT))
 		return request_threaded_irq(l->irq, gwio_gpio_stamp,
 					    gwio_gpio_thread,
-					    flags | IRQF_ONESHOT, label, l);
-	return request_irq(l->irq, gwio_gpio_hardirq, flags, label, l);
+					    flags | IRQF_ONESHOT, l->name, l);
+	return request_irq(l->irq, gwio_gpio_hardirq, flags, l->name, l);
 }
 
 /*
@@ -355,6 +367,7 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 	if (!l)
 		return -ENOMEM;
 	l->last_level = -1;
+	strscpy(l->name, label, sizeof(l->name));
 	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC,
 		     HRTIMER_MODE_REL_HARD);
 	l->debounce_timer.function = gwio_gpio_debounced;
@@ -408,23 +421,26 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 		goto err_put;
 	}
 
+	ret = gwio_gpio_request_irq(l);
+	if (ret) {
+		dev_err(dev, "channel %s: requesting IRQ %d: %pe\n", label,
+			l->irq, ERR_PTR(ret));
+		goto err_put;
+	}
+
+	/* the interrupt stays off until the device starts: l->ch is set first */
 	ch = gwio_channel_add(gdev, index, label, &gwio_gpio_ops, l);
 	if (IS_ERR(ch)) {
 		ret = PTR_ERR(ch);
-		dev_err(dev, "channel %s: %d\n", label, ret);
-		goto err_put;
+		dev_err(dev, "channel %s: %pe\n", label, ch);
+		goto err_irq;
 	}
-	/* from here on the channel's release frees l */
+	/* from here on gwio_channels_remove() gives it all back */
 	l->ch = ch;
-	ret = gwio_gpio_request_irq(l, ch->label);
-	if (ret) {
-		dev_err(dev, "channel %s: requesting IRQ %d: %d\n", label,
-			l->irq, ret);
-		return ret;	/* gwio_channels_remove() cleans up */
-	}
-	l->irq_requested = true;
 	return 0;
 
+err_irq:
+	free_irq(l->irq, l);
 err_put:
 	gpiod_put(l->gpiod);
 err_free:

@@ -107,15 +107,20 @@ static int gwio_sim_devices_create(void)
 			goto err;
 		}
 		snprintf(gdev->label, sizeof(gdev->label), "sim%d", i);
-		ret = gwio_dev_register(gdev);
+		/* the channels first: the device appears complete */
+		ret = gwio_sim_attach(gdev, sim_channels[i], sim_rate);
 		if (ret) {
 			put_device(&gdev->dev);
 			goto err;
 		}
-		gwio_sim_devs[i] = gdev;
-		ret = gwio_sim_attach(gdev, sim_channels[i], sim_rate);
-		if (ret)
+		ret = gwio_dev_register(gdev);
+		if (ret) {
+			gwio_channels_remove(gdev);
+			gwio_sim_detach(gdev);
+			put_device(&gdev->dev);
 			goto err;
+		}
+		gwio_sim_devs[i] = gdev;
 	}
 	return 0;
 

@@ -259,7 +259,6 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 	mutex_lock(&gdev->lock);
 	gdev->sim = sim;
 	mutex_unlock(&gdev->lock);
-	gwio_channels_announce(gdev);
 	return 0;
 }
 
@@ -290,7 +289,7 @@ void gwio_sim_stop(struct gwio_dev *gdev)
 		hrtimer_cancel(&sim->timer);
 }
 
-/* After gwio_dev_unregister(): the channels and the timer are gone. */
+/* After gwio_dev_unregister() or gwio_channels_remove(): no channels, no tick. */
 void gwio_sim_detach(struct gwio_dev *gdev)
 {
 	struct gwio_sim *sim = gdev->sim;

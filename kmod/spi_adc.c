@@ -256,9 +256,26 @@ static void gwio_adc_stop(struct gwio_dev *gdev)
 	adc->running = false;
 }
 
+/*
+ * The ADC's memory belongs to the refcounted gwio_dev, not to devm: an
+ * open /dev/gwioN outlives the unbind.  Memory only, from its release.
+ */
+static void gwio_adc_release(struct gwio_dev *gdev)
+{
+	struct gwio_adc *adc = gdev->src_priv;
+
+	kfree(adc->lat_window);
+	kfree(adc->rx);
+	kfree(adc->tx);
+	kfree(adc->xfers);
+	kfree(adc->inputs);
+	kfree(adc);
+}
+
 static const struct gwio_dev_source_ops gwio_adc_source_ops = {
 	.start = gwio_adc_start,
 	.stop = gwio_adc_stop,
+	.release = gwio_adc_release,
 };
 
 /* ------------------------------------------------------------- sysfs */
@@ -484,8 +501,14 @@ static int gwio_adc_add_inputs(struct device *dev, struct gwio_adc *adc)
 					  &gwio_adc_ops, in);
 		if (IS_ERR(in->ch)) {
 			ret = PTR_ERR(in->ch);
-			dev_err(dev, "channel %s: %d (reg used twice?)\n",
-				label, ret);
+			if (ret == -EEXIST)
+				dev_err(dev, "channel %s: label \"%s\" is used twice\n",
+					label, label);
+			else if (ret == -EINVAL)
+				dev_err(dev, "channel %s: reg %u is used twice\n",
+					label, index);
+			else
+				dev_err(dev, "channel %s: %pe\n", label, in->ch);
 			goto err;
 		}
 		n++;
@@ -497,9 +520,15 @@ err:
 	return ret;
 }
 
+/*
+ * Like drivers/iio/adc: everything is acquired, then published, and devm
+ * undoes it in reverse (the interface first, then the timer and the last
+ * message, then the reference).  Nothing here is devm memory.
+ */
 static int gwio_adc_probe(struct spi_device *spi)
 {
 	struct device *dev = &spi->dev;
+	struct gwio_dev *gdev;
 	struct gwio_adc *adc;
 	const char *label;
 	u32 period_us, records;
@@ -520,9 +549,16 @@ static int gwio_adc_probe(struct spi_device *spi)
 		return -EINVAL;
 	}
 
-	adc = devm_kzalloc(dev, sizeof(*adc), GFP_KERNEL);
+	gdev = devm_gwio_dev_create(dev);
+	if (IS_ERR(gdev))
+		return PTR_ERR(gdev);
+	adc = kzalloc(sizeof(*adc), GFP_KERNEL);
 	if (!adc)
 		return -ENOMEM;
+	/* from here on the device's release frees adc and its buffers */
+	gdev->src_ops = &gwio_adc_source_ops;
+	gdev->src_priv = adc;
+	adc->gdev = gdev;
 	adc->spi = spi;
 	adc->period_us = period_us;
 	adc->period_ns = (u64)period_us * NSEC_PER_USEC;
@@ -534,58 +570,32 @@ static int gwio_adc_probe(struct spi_device *spi)
 		return ret;
 
 	/* DMA-safe: each buffer its own kmalloc, never on the stack */
-	adc->inputs = devm_kcalloc(dev, n, sizeof(*adc->inputs), GFP_KERNEL);
-	adc->xfers = devm_kcalloc(dev, n, sizeof(*adc->xfers), GFP_KERNEL);
-	adc->tx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
-	adc->rx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
-	adc->lat_window = devm_kcalloc(dev, GWIO_ADC_LAT_WINDOW,
-				       sizeof(*adc->lat_window), GFP_KERNEL);
+	adc->inputs = kcalloc(n, sizeof(*adc->inputs), GFP_KERNEL);
+	adc->xfers = kcalloc(n, sizeof(*adc->xfers), GFP_KERNEL);
+	adc->tx = kzalloc(n * adc->fmt.len, GFP_KERNEL);
+	adc->rx = kzalloc(n * adc->fmt.len, GFP_KERNEL);
+	adc->lat_window = kcalloc(GWIO_ADC_LAT_WINDOW,
+				  sizeof(*adc->lat_window), GFP_KERNEL);
 	if (!adc->inputs || !adc->xfers || !adc->tx || !adc->rx ||
 	    !adc->lat_window)
 		return -ENOMEM;
 
-	adc->gdev = gwio_dev_create(dev);
-	if (IS_ERR(adc->gdev))
-		return PTR_ERR(adc->gdev);
 	if (device_property_read_string(dev, "label", &label))
 		label = dev_name(dev);
-	strscpy(adc->gdev->label, label, sizeof(adc->gdev->label));
+	strscpy(gdev->label, label, sizeof(gdev->label));
 	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
-		ret = gwio_ring_resize(adc->gdev, records);
+		ret = gwio_ring_resize(gdev, records);
 		if (ret) {
 			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
 				records, GWIO_RING_MIN_RECORDS,
 				GWIO_RING_MAX_RECORDS);
-			goto err_put;
+			return ret;
 		}
 	}
-	adc->gdev->src_ops = &gwio_adc_source_ops;
-	adc->gdev->src_priv = adc;
-	ret = gwio_dev_register(adc->gdev);
-	if (ret)
-		goto err_put;
 	ret = gwio_adc_add_inputs(dev, adc);
 	if (ret)
-		goto err_unregister;
-	spi_set_drvdata(spi, adc);
-	gwio_channels_announce(adc->gdev);
-	dev_info(dev, "gwio%d: %u inputs every %u us\n", adc->gdev->id,
-		 adc->nr, period_us);
-	return 0;
-
-err_unregister:
-	gwio_dev_unregister(adc->gdev);
-err_put:
-	put_device(&adc->gdev->dev);
-	return ret;
-}
-
-static void gwio_adc_remove(struct spi_device *spi)
-{
-	struct gwio_adc *adc = spi_get_drvdata(spi);
-
-	gwio_dev_unregister(adc->gdev);		/* stops the timer */
-	put_device(&adc->gdev->dev);
+		return ret;
+	return devm_gwio_dev_register(dev, gdev);
 }
 
 static const struct of_device_id gwio_adc_of_match[] = {
@@ -611,5 +621,4 @@ struct spi_driver gwio_adc_driver = {
 	},
 	.id_table = gwio_adc_ids,
 	.probe = gwio_adc_probe,
-	.remove = gwio_adc_remove,
 };

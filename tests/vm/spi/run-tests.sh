@@ -5,7 +5,8 @@
 # the emulated bus of tests/kmod/gwio-test-spi (MCP3008 on cs0, MCP3208 on
 # cs1), added by tests/kmod/gwio-test-adcboard:
 #   adc0: MCP3008 inputs 0..3 as channels a0..a3 (indices 0..3)
-#   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1)
+#   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1), a
+#         ring of 1024 records
 # The emulator's Nth conversion of input ch reads (N + 100 ch) & mask.
 P=/payload
 S=/sys/kernel/debug/gwio-test-spi
@@ -65,6 +66,8 @@ check types "spi-adc 0 5 7 1000" \
 devA=/dev/$(basename "$A")
 devB=/dev/$(basename "$B")
 check channel-table "0 adc b5,1 adc b7," "$($P/gwio-cat --channels "$devB" | tr '\n' ',')"
+# adc1's gwio,ring-records; adc0 has none: the default
+check ring-records-from-firmware "16384 1024" "$(cat "$A"/ring_records) $(cat "$B"/ring_records)"
 
 # --- 500 ticks of the MCP3008, 4 inputs each ------------------------------
 $P/gwio-cat --start --flush -f csv -n 2000 -t 20000 "$devA" >/tmp/a.csv 2>/tmp/a.err ||
