@@ -302,7 +302,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	if (!gdev)
 		return ERR_PTR(-ENOMEM);
 
-	ret = ida_alloc_max(&gwio_ida, MINORMASK, GFP_KERNEL);
+	ret = ida_alloc_max(&gwio_ida, GWIO_MAX_DEVICES - 1, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(gdev);
 		return ERR_PTR(ret);

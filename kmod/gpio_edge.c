@@ -18,7 +18,8 @@
  * in the primary handler when there is one, else first thing in the
  * thread (nested interrupts have no primary handler).  On PREEMPT_RT the
  * level is read in the thread too, since a controller's get() may take a
- * sleeping lock there.
+ * sleeping lock there; so does the debounce, whose timer is then a soft
+ * one (it runs in a thread on RT) for the same reason.
  *
  * The line and its interrupt are acquired before the channel is added,
  * with the interrupt left disabled until the device is enabled, and given
@@ -34,6 +35,10 @@
 #include "gwio.h"
 
 #define GWIO_DEBOUNCE_MAX_US	1000000U	/* 1 s */
+
+/* where the level may be read: hard irq context, or a thread on RT */
+#define GWIO_DEBOUNCE_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ?	\
+				 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
 
 enum gwio_edge {
 	GWIO_EDGE_RISING,
@@ -135,6 +140,17 @@ static void gwio_gpio_edge(struct gwio_gpio_line *l, u64 mono_ns, int level)
 	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level));
 }
 
+/* Debounce: report when the line has been quiet for debounce_ns. */
+static void gwio_gpio_debounce(struct gwio_gpio_line *l, u64 now,
+			       u32 debounce_ns)
+{
+	if (hrtimer_active(&l->debounce_timer))
+		WRITE_ONCE(l->bounces, l->bounces + 1);
+	l->pending_ns = now;
+	hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
+		      GWIO_DEBOUNCE_MODE);
+}
+
 static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
@@ -142,12 +158,7 @@ static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
 	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
 	if (debounce_ns) {
-		/* report when the line has been quiet for debounce_ns */
-		if (hrtimer_active(&l->debounce_timer))
-			WRITE_ONCE(l->bounces, l->bounces + 1);
-		l->pending_ns = now;
-		hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
-			      HRTIMER_MODE_REL_HARD);
+		gwio_gpio_debounce(l, now, debounce_ns);
 		return IRQ_HANDLED;
 	}
 	gwio_gpio_edge(l, now, gpiod_get_value(l->gpiod));
@@ -188,10 +199,16 @@ static irqreturn_t gwio_gpio_thread(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
 	u64 ts = xchg(&l->stamp_ns, 0);
+	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
 	/* nested interrupts (expanders) come here without a primary */
 	if (!ts)
 		ts = gwio_now_mono();
+	/* only lines that do not sleep debounce: fast ones on PREEMPT_RT */
+	if (debounce_ns && !l->sleeping) {
+		gwio_gpio_debounce(l, ts, debounce_ns);
+		return IRQ_HANDLED;
+	}
 	gwio_gpio_edge(l, ts, gpiod_get_value_cansleep(l->gpiod));
 	return IRQ_HANDLED;
 }
@@ -368,8 +385,7 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 		return -ENOMEM;
 	l->last_level = -1;
 	strscpy(l->name, label, sizeof(l->name));
-	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC, GWIO_DEBOUNCE_MODE);
 	l->debounce_timer.function = gwio_gpio_debounced;
 
 	l->edge = GWIO_EDGE_BOTH;

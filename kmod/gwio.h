@@ -21,6 +21,7 @@
 #define GWIO_RING_MIN_RECORDS	256U		/* data stays page-aligned */
 #define GWIO_RING_MAX_RECORDS	(1U << 22)	/* 64 MiB of records */
 #define GWIO_MAX_CHANNELS	256U
+#define GWIO_MAX_DEVICES	256U		/* minors of /dev/gwioN */
 #define GWIO_TIMEOUT_MAX_US	10000000U	/* 10 s */
 
 struct gwio_dev;

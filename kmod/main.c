@@ -147,7 +147,7 @@ static int __init gwio_init(void)
 		return -EINVAL;
 	}
 
-	ret = alloc_chrdev_region(&gwio_devt, 0, MINORMASK + 1, "gwio");
+	ret = alloc_chrdev_region(&gwio_devt, 0, GWIO_MAX_DEVICES, "gwio");
 	if (ret)
 		return ret;
 	ret = class_register(&gwio_class);
@@ -171,7 +171,7 @@ err_sim:
 err_class:
 	class_unregister(&gwio_class);
 err_region:
-	unregister_chrdev_region(gwio_devt, MINORMASK + 1);
+	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 	return ret;
 }
 
@@ -181,7 +181,7 @@ static void __exit gwio_exit(void)
 	platform_driver_unregister(&gwio_platform_driver);
 	gwio_sim_devices_remove();
 	class_unregister(&gwio_class);
-	unregister_chrdev_region(gwio_devt, MINORMASK + 1);
+	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 }
 
 module_init(gwio_init);
