@@ -7,7 +7,6 @@
 #define GWIO_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/platform_device.h>
 #include <linux/spi/spi.h>
 #include <linux/version.h>
 
@@ -20,26 +19,6 @@ static inline void gwio_vma_forbid_write(struct vm_area_struct *vma)
 	vma->vm_flags &= ~VM_MAYWRITE;
 #endif
 }
-
-/*
- * platform_driver.remove returns void from 6.11 (before, remove_new did,
- * from 6.3; 6.1 has only the int-returning one).  Drivers define
- * gwio_<name>_remove_void() and use GWIO_PLATFORM_REMOVE(<name>).
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-#define GWIO_PLATFORM_REMOVE(name)					\
-static void name##_remove(struct platform_device *pdev)		\
-{									\
-	name##_remove_void(pdev);					\
-}
-#else
-#define GWIO_PLATFORM_REMOVE(name)					\
-static int name##_remove(struct platform_device *pdev)			\
-{									\
-	name##_remove_void(pdev);					\
-	return 0;							\
-}
-#endif
 
 /* spi_optimize_message() arrived in 6.9; before, every spi_async() validates. */
 static inline int gwio_spi_optimize_message(struct spi_device *spi,

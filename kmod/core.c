@@ -285,6 +285,8 @@ static void gwio_dev_release(struct device *dev)
 
 	hrtimer_cancel(&gdev->timeout_timer);
 	irq_work_sync(&gdev->wake_work);
+	if (gdev->src_ops && gdev->src_ops->release)
+		gdev->src_ops->release(gdev);
 	vfree(gdev->ring_mem);
 	kfree(gdev->channels);
 	ida_free(&gwio_ida, gdev->id);
@@ -300,7 +302,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	if (!gdev)
 		return ERR_PTR(-ENOMEM);
 
-	ret = ida_alloc_max(&gwio_ida, MINORMASK, GFP_KERNEL);
+	ret = ida_alloc_max(&gwio_ida, GWIO_MAX_DEVICES - 1, GFP_KERNEL);
 	if (ret < 0) {
 		kfree(gdev);
 		return ERR_PTR(ret);
@@ -336,6 +338,19 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 		ret = -ENOMEM;
 		goto err_put;
 	}
+
+	/*
+	 * The ring exists from the start, at the default size: probe may
+	 * resize it (gwio,ring-records) and describe channels in it before
+	 * the device is registered.
+	 */
+	gdev->watermark = gwio_default_watermark;
+	gdev->timeout_us = gwio_default_timeout_us;
+	mutex_lock(&gdev->lock);
+	ret = gwio_ring_alloc(gdev, gwio_default_records);
+	mutex_unlock(&gdev->lock);
+	if (ret)
+		goto err_put;
 	return gdev;
 
 err_put:
@@ -343,34 +358,60 @@ err_put:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Publish a complete device: every channel added and its hardware
+ * acquired, the ring at its final size.  The interface comes last: the
+ * sysfs directory (without a uevent), the channels in it, then the char
+ * device, and only then the "add" uevent; /dev/gwioN does not open before
+ * (-ENXIO from the char device core).
+ */
 int gwio_dev_register(struct gwio_dev *gdev)
 {
 	int ret;
 
-	gdev->watermark = gwio_default_watermark;
-	gdev->timeout_us = gwio_default_timeout_us;
-	ret = gwio_ring_alloc(gdev, gwio_default_records);
+	dev_set_uevent_suppress(&gdev->dev, true);
+	ret = device_add(&gdev->dev);
 	if (ret)
-		return ret;
+		goto err_uevent;
+	ret = gwio_channels_publish(gdev);
+	if (ret)
+		goto err_del;
 
 	cdev_init(&gdev->cdev, &gwio_fops);
 	gdev->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&gdev->cdev, &gdev->dev);
+	/* an open file holds the device, and with it the ring */
+	cdev_set_parent(&gdev->cdev, &gdev->dev.kobj);
+	ret = cdev_add(&gdev->cdev, gdev->dev.devt, 1);
 	if (ret)
-		return ret;
+		goto err_unpublish;
 
-	gdev->channels_kobj = kobject_create_and_add("channels",
-						     &gdev->dev.kobj);
-	if (!gdev->channels_kobj) {
-		cdev_device_del(&gdev->cdev, &gdev->dev);
-		return -ENOMEM;
-	}
+	dev_set_uevent_suppress(&gdev->dev, false);
+	kobject_uevent(&gdev->dev.kobj, KOBJ_ADD);
+	gwio_channels_announce(gdev);
 	return 0;
+
+err_unpublish:
+	gwio_channels_unpublish(gdev);
+err_del:
+	device_del(&gdev->dev);
+err_uevent:
+	dev_set_uevent_suppress(&gdev->dev, false);
+	return ret;
 }
 
+/*
+ * The reverse: the interface goes first (no new opens, sysfs callbacks
+ * drained), then the sources stop and the device is marked dead for the
+ * files still open, then the hardware goes back.  The memory stays until
+ * the last reference (an open file or mapping, the caller's) is dropped.
+ */
 void gwio_dev_unregister(struct gwio_dev *gdev)
 {
 	unsigned long flags;
+
+	cdev_del(&gdev->cdev);
+	gwio_channels_unpublish(gdev);
+	device_del(&gdev->dev);
 
 	mutex_lock(&gdev->lock);
 	gwio_dev_set_enabled(gdev, false);
@@ -384,6 +425,53 @@ void gwio_dev_unregister(struct gwio_dev *gdev)
 	wake_up_interruptible_all(&gdev->wq);
 
 	gwio_channels_remove(gdev);
-	kobject_put(gdev->channels_kobj);
-	cdev_device_del(&gdev->cdev, &gdev->dev);
+}
+
+/* devm: what drivers/iio and drivers/gpio drivers do, undone in reverse. */
+static void gwio_dev_put_action(void *data)
+{
+	struct gwio_dev *gdev = data;
+
+	put_device(&gdev->dev);
+}
+
+static void gwio_channels_remove_action(void *data)
+{
+	gwio_channels_remove(data);
+}
+
+static void gwio_dev_unregister_action(void *data)
+{
+	gwio_dev_unregister(data);
+}
+
+/*
+ * A device whose reference, and whose channels' hardware, go back when
+ * @parent's probe fails or its driver unbinds.
+ */
+struct gwio_dev *devm_gwio_dev_create(struct device *parent)
+{
+	struct gwio_dev *gdev = gwio_dev_create(parent);
+	int ret;
+
+	if (IS_ERR(gdev))
+		return gdev;
+	ret = devm_add_action_or_reset(parent, gwio_dev_put_action, gdev);
+	if (ret)
+		return ERR_PTR(ret);
+	ret = devm_add_action_or_reset(parent, gwio_channels_remove_action,
+				       gdev);
+	if (ret)
+		return ERR_PTR(ret);
+	return gdev;
+}
+
+int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev)
+{
+	int ret = gwio_dev_register(gdev);
+
+	if (ret)
+		return ret;
+	return devm_add_action_or_reset(parent, gwio_dev_unregister_action,
+					gdev);
 }

@@ -18,7 +18,12 @@
  * in the primary handler when there is one, else first thing in the
  * thread (nested interrupts have no primary handler).  On PREEMPT_RT the
  * level is read in the thread too, since a controller's get() may take a
- * sleeping lock there.
+ * sleeping lock there; so does the debounce, whose timer is then a soft
+ * one (it runs in a thread on RT) for the same reason.
+ *
+ * The line and its interrupt are acquired before the channel is added,
+ * with the interrupt left disabled until the device is enabled, and given
+ * back in gwio_channels_remove(); the kobject release only frees memory.
  */
 
 #include <linux/gpio/consumer.h>
@@ -30,6 +35,10 @@
 #include "gwio.h"
 
 #define GWIO_DEBOUNCE_MAX_US	1000000U	/* 1 s */
+
+/* where the level may be read: hard irq context, or a thread on RT */
+#define GWIO_DEBOUNCE_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ?	\
+				 HRTIMER_MODE_REL_SOFT : HRTIMER_MODE_REL_HARD)
 
 enum gwio_edge {
 	GWIO_EDGE_RISING,
@@ -50,8 +59,8 @@ struct gwio_gpio_line {
 	int irq;
 	enum gwio_edge edge;
 	bool sleeping;		/* controller can sleep: threaded handler */
-	bool irq_requested;
 	bool running;
+	char name[GWIO_LABEL_SIZE];	/* the interrupt's, in /proc/interrupts */
 
 	/* written by the handlers, read by sysfs (READ_ONCE) */
 	u32 debounce_ns;
@@ -131,6 +140,17 @@ static void gwio_gpio_edge(struct gwio_gpio_line *l, u64 mono_ns, int level)
 	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level));
 }
 
+/* Debounce: report when the line has been quiet for debounce_ns. */
+static void gwio_gpio_debounce(struct gwio_gpio_line *l, u64 now,
+			       u32 debounce_ns)
+{
+	if (hrtimer_active(&l->debounce_timer))
+		WRITE_ONCE(l->bounces, l->bounces + 1);
+	l->pending_ns = now;
+	hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
+		      GWIO_DEBOUNCE_MODE);
+}
+
 static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
@@ -138,12 +158,7 @@ static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
 	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
 	if (debounce_ns) {
-		/* report when the line has been quiet for debounce_ns */
-		if (hrtimer_active(&l->debounce_timer))
-			WRITE_ONCE(l->bounces, l->bounces + 1);
-		l->pending_ns = now;
-		hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
-			      HRTIMER_MODE_REL_HARD);
+		gwio_gpio_debounce(l, now, debounce_ns);
 		return IRQ_HANDLED;
 	}
 	gwio_gpio_edge(l, now, gpiod_get_value(l->gpiod));
@@ -184,10 +199,16 @@ static irqreturn_t gwio_gpio_thread(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
 	u64 ts = xchg(&l->stamp_ns, 0);
+	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
 	/* nested interrupts (expanders) come here without a primary */
 	if (!ts)
 		ts = gwio_now_mono();
+	/* only lines that do not sleep debounce: fast ones on PREEMPT_RT */
+	if (debounce_ns && !l->sleeping) {
+		gwio_gpio_debounce(l, ts, debounce_ns);
+		return IRQ_HANDLED;
+	}
 	gwio_gpio_edge(l, ts, gpiod_get_value_cansleep(l->gpiod));
 	return IRQ_HANDLED;
 }
@@ -216,14 +237,20 @@ static void gwio_gpio_stop(struct gwio_channel *ch)
 	l->running = false;
 }
 
-static void gwio_gpio_release(struct gwio_channel *ch)
+/* Stopped for good: the interrupt and the line go back. */
+static void gwio_gpio_remove(struct gwio_channel *ch)
 {
 	struct gwio_gpio_line *l = ch->priv;
 
-	if (l->irq_requested)
-		free_irq(l->irq, l);
+	free_irq(l->irq, l);
+	hrtimer_cancel(&l->debounce_timer);
 	gpiod_put(l->gpiod);
-	kfree(l);
+	l->gpiod = NULL;
+}
+
+static void gwio_gpio_release(struct gwio_channel *ch)
+{
+	kfree(ch->priv);
 }
 
 /* ------------------------------------------------------------- sysfs */
@@ -313,6 +340,7 @@ static const struct gwio_channel_ops gwio_gpio_ops = {
 	.attrs = &gwio_gpio_group,
 	.start = gwio_gpio_start,
 	.stop = gwio_gpio_stop,
+	.remove = gwio_gpio_remove,
 	.release = gwio_gpio_release,
 };
 
@@ -324,15 +352,16 @@ static const unsigned long gwio_edge_trigger[GWIO_EDGE_NR] = {
 	[GWIO_EDGE_BOTH] = IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
 };
 
-static int gwio_gpio_request_irq(struct gwio_gpio_line *l, const char *label)
+/* Disabled until the device is enabled (gwio_gpio_start()). */
+static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 {
 	unsigned long flags = gwio_edge_trigger[l->edge] | IRQF_NO_AUTOEN;
 
 	if (l->sleeping || IS_ENABLED(CONFIG_PREEMPT_RT))
 		return request_threaded_irq(l->irq, gwio_gpio_stamp,
 					    gwio_gpio_thread,
-					    flags | IRQF_ONESHOT, label, l);
-	return request_irq(l->irq, gwio_gpio_hardirq, flags, label, l);
+					    flags | IRQF_ONESHOT, l->name, l);
+	return request_irq(l->irq, gwio_gpio_hardirq, flags, l->name, l);
 }
 
 /*
@@ -355,8 +384,8 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 	if (!l)
 		return -ENOMEM;
 	l->last_level = -1;
-	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_REL_HARD);
+	strscpy(l->name, label, sizeof(l->name));
+	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC, GWIO_DEBOUNCE_MODE);
 	l->debounce_timer.function = gwio_gpio_debounced;
 
 	l->edge = GWIO_EDGE_BOTH;
@@ -408,23 +437,26 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 		goto err_put;
 	}
 
+	ret = gwio_gpio_request_irq(l);
+	if (ret) {
+		dev_err(dev, "channel %s: requesting IRQ %d: %pe\n", label,
+			l->irq, ERR_PTR(ret));
+		goto err_put;
+	}
+
+	/* the interrupt stays off until the device starts: l->ch is set first */
 	ch = gwio_channel_add(gdev, index, label, &gwio_gpio_ops, l);
 	if (IS_ERR(ch)) {
 		ret = PTR_ERR(ch);
-		dev_err(dev, "channel %s: %d\n", label, ret);
-		goto err_put;
+		dev_err(dev, "channel %s: %pe\n", label, ch);
+		goto err_irq;
 	}
-	/* from here on the channel's release frees l */
+	/* from here on gwio_channels_remove() gives it all back */
 	l->ch = ch;
-	ret = gwio_gpio_request_irq(l, ch->label);
-	if (ret) {
-		dev_err(dev, "channel %s: requesting IRQ %d: %d\n", label,
-			l->irq, ret);
-		return ret;	/* gwio_channels_remove() cleans up */
-	}
-	l->irq_requested = true;
 	return 0;
 
+err_irq:
+	free_irq(l->irq, l);
 err_put:
 	gpiod_put(l->gpiod);
 err_free:

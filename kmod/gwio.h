@@ -21,6 +21,7 @@
 #define GWIO_RING_MIN_RECORDS	256U		/* data stays page-aligned */
 #define GWIO_RING_MAX_RECORDS	(1U << 22)	/* 64 MiB of records */
 #define GWIO_MAX_CHANNELS	256U
+#define GWIO_MAX_DEVICES	256U		/* minors of /dev/gwioN */
 #define GWIO_TIMEOUT_MAX_US	10000000U	/* 10 s */
 
 struct gwio_dev;
@@ -33,6 +34,8 @@ struct gwio_channel;
 struct gwio_dev_source_ops {
 	void (*start)(struct gwio_dev *gdev);
 	void (*stop)(struct gwio_dev *gdev);
+	/* optional: frees src_priv when the last reference to gdev goes */
+	void (*release)(struct gwio_dev *gdev);
 };
 
 /* What a kind of channel (synthetic, GPIO edge, SPI ADC) plugs in. */
@@ -48,6 +51,12 @@ struct gwio_channel_ops {
 	 */
 	void (*start)(struct gwio_channel *ch);
 	void (*stop)(struct gwio_channel *ch);
+	/*
+	 * Optional: give the hardware back (interrupt, line), once the
+	 * channel is stopped for good, at unregister or when probe fails.
+	 */
+	void (*remove)(struct gwio_channel *ch);
+	/* Optional: free priv; the kobject's release, possibly much later. */
 	void (*release)(struct gwio_channel *ch);
 };
 
@@ -99,7 +108,11 @@ struct gwio_dev {
 	struct irq_work wake_work;
 	wait_queue_head_t wq;
 
-	/* sources */
+	/*
+	 * sources: channels are added before the device is registered and
+	 * removed after it is unregistered; channels[] and channel_count
+	 * change under lock
+	 */
 	struct kobject *channels_kobj;
 	struct gwio_channel **channels;	/* GWIO_MAX_CHANNELS slots */
 	u16 channel_count;
@@ -129,6 +142,8 @@ extern u32 gwio_default_timeout_us;
 struct gwio_dev *gwio_dev_create(struct device *parent);
 int gwio_dev_register(struct gwio_dev *gdev);
 void gwio_dev_unregister(struct gwio_dev *gdev);
+struct gwio_dev *devm_gwio_dev_create(struct device *parent);
+int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 void gwio_ring_flush(struct gwio_dev *gdev);
@@ -172,6 +187,9 @@ struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
 				      const char *label,
 				      const struct gwio_channel_ops *ops,
 				      void *priv);
+bool gwio_channel_label_used(struct gwio_dev *gdev, const char *label);
+int gwio_channels_publish(struct gwio_dev *gdev);
+void gwio_channels_unpublish(struct gwio_dev *gdev);
 void gwio_channels_remove(struct gwio_dev *gdev);
 void gwio_channels_announce(struct gwio_dev *gdev);
 extern const struct kobj_type gwio_channel_ktype;

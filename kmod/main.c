@@ -107,15 +107,20 @@ static int gwio_sim_devices_create(void)
 			goto err;
 		}
 		snprintf(gdev->label, sizeof(gdev->label), "sim%d", i);
-		ret = gwio_dev_register(gdev);
+		/* the channels first: the device appears complete */
+		ret = gwio_sim_attach(gdev, sim_channels[i], sim_rate);
 		if (ret) {
 			put_device(&gdev->dev);
 			goto err;
 		}
-		gwio_sim_devs[i] = gdev;
-		ret = gwio_sim_attach(gdev, sim_channels[i], sim_rate);
-		if (ret)
+		ret = gwio_dev_register(gdev);
+		if (ret) {
+			gwio_channels_remove(gdev);
+			gwio_sim_detach(gdev);
+			put_device(&gdev->dev);
 			goto err;
+		}
+		gwio_sim_devs[i] = gdev;
 	}
 	return 0;
 
@@ -142,7 +147,7 @@ static int __init gwio_init(void)
 		return -EINVAL;
 	}
 
-	ret = alloc_chrdev_region(&gwio_devt, 0, MINORMASK + 1, "gwio");
+	ret = alloc_chrdev_region(&gwio_devt, 0, GWIO_MAX_DEVICES, "gwio");
 	if (ret)
 		return ret;
 	ret = class_register(&gwio_class);
@@ -166,7 +171,7 @@ err_sim:
 err_class:
 	class_unregister(&gwio_class);
 err_region:
-	unregister_chrdev_region(gwio_devt, MINORMASK + 1);
+	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 	return ret;
 }
 
@@ -176,7 +181,7 @@ static void __exit gwio_exit(void)
 	platform_driver_unregister(&gwio_platform_driver);
 	gwio_sim_devices_remove();
 	class_unregister(&gwio_class);
-	unregister_chrdev_region(gwio_devt, MINORMASK + 1);
+	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 }
 
 module_init(gwio_init);

@@ -26,7 +26,6 @@
 #include <linux/platform_device.h>
 #include <linux/property.h>
 
-#include "compat.h"
 #include "gwio.h"
 
 #define GWIO_LABEL_MAX	31	/* struct gwio_channel.label */
@@ -69,6 +68,12 @@ static int gwio_add_channel(struct gwio_dev *gdev, struct fwnode_handle *child)
 		dev_err(dev, "%pfwP: reg %u is used twice\n", child, index);
 		return -EINVAL;
 	}
+	/* the sysfs directory's name: checked before any hardware is taken */
+	if (gwio_channel_label_used(gdev, label)) {
+		dev_err(dev, "%pfwP: label \"%s\" is used twice\n", child,
+			label);
+		return -EEXIST;
+	}
 	if (fwnode_property_read_string(child, "gwio,type", &type)) {
 		dev_err(dev, "channel %s: missing gwio,type\n", label);
 		return -EINVAL;
@@ -81,6 +86,12 @@ static int gwio_add_channel(struct gwio_dev *gdev, struct fwnode_handle *child)
 	return -EINVAL;
 }
 
+/*
+ * Everything is acquired before anything is published, and all of it is
+ * devm: a failed probe and an unbind undo it in reverse, the interface
+ * first.  Unbind with a consumer attached: the device is marked dead and
+ * its sources stopped; the ring lives on until the last mapping goes.
+ */
 static int gwio_platform_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -94,7 +105,7 @@ static int gwio_platform_probe(struct platform_device *pdev)
 		dev_err(dev, "no channels: add child nodes\n");
 		return -EINVAL;
 	}
-	gdev = gwio_dev_create(dev);
+	gdev = devm_gwio_dev_create(dev);
 	if (IS_ERR(gdev))
 		return PTR_ERR(gdev);
 	if (device_property_read_string(dev, "label", &label))
@@ -106,46 +117,18 @@ static int gwio_platform_probe(struct platform_device *pdev)
 			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
 				records, GWIO_RING_MIN_RECORDS,
 				GWIO_RING_MAX_RECORDS);
-			put_device(&gdev->dev);
 			return ret;
 		}
-	}
-	ret = gwio_dev_register(gdev);
-	if (ret) {
-		put_device(&gdev->dev);
-		return ret;
 	}
 	device_for_each_child_node(dev, child) {
 		ret = gwio_add_channel(gdev, child);
 		if (ret) {
 			fwnode_handle_put(child);
-			goto err;
+			return ret;
 		}
 	}
-	platform_set_drvdata(pdev, gdev);
-	gwio_channels_announce(gdev);
-	dev_info(dev, "gwio%d: %u channels\n", gdev->id, gdev->channel_count);
-	return 0;
-
-err:
-	gwio_dev_unregister(gdev);
-	put_device(&gdev->dev);
-	return ret;
+	return devm_gwio_dev_register(dev, gdev);
 }
-
-/*
- * Unbind with a consumer attached: the device is marked dead and its
- * sources stopped here; the ring lives on until the last mapping goes.
- */
-static void gwio_platform_remove_void(struct platform_device *pdev)
-{
-	struct gwio_dev *gdev = platform_get_drvdata(pdev);
-
-	gwio_dev_unregister(gdev);
-	put_device(&gdev->dev);
-}
-
-GWIO_PLATFORM_REMOVE(gwio_platform)
 
 static const struct of_device_id gwio_of_match[] = {
 	{ .compatible = "gwio,io" },
@@ -167,5 +150,4 @@ struct platform_driver gwio_platform_driver = {
 	},
 	.id_table = gwio_platform_ids,
 	.probe = gwio_platform_probe,
-	.remove = gwio_platform_remove,
 };

@@ -17,7 +17,8 @@
 
 #define GWIO_SIM_TICK_NS	(1 * NSEC_PER_MSEC)
 #define GWIO_SIM_MAX_RATE	10000000U	/* Hz per channel */
-#define GWIO_SIM_MAX_PER_TICK	65536U		/* bounds irq-off time */
+/* records per tick, all channels together: bounds the irq-off time */
+#define GWIO_SIM_MAX_PER_TICK	65536U
 #define GWIO_SIM_FULL_SCALE	4095U		/* a 12-bit converter */
 
 enum gwio_sim_wave {
@@ -58,6 +59,7 @@ struct gwio_sim_chan {
 struct gwio_sim {
 	struct gwio_dev *gdev;
 	struct hrtimer timer;
+	u16 first;		/* served first on the next tick: fairness */
 	u16 nr_channels;
 	struct gwio_sim_chan chans[];
 };
@@ -94,13 +96,24 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 	struct gwio_record rec = { .kind = GWIO_KIND_SIM };
 	u64 now = ktime_get_ns();
 	u64 offset = gwio_clock_from_mono(gdev->clock_id, now) - now;
+	u32 budget = GWIO_SIM_MAX_PER_TICK;
 	unsigned long flags;
-	u16 i;
+	u16 i, k;
 
 	flags = gwio_produce_begin(gdev);
-	for (i = 0; i < sim->nr_channels; i++) {
-		struct gwio_sim_chan *c = &sim->chans[i];
+	/*
+	 * One budget for the whole tick, whatever the number of channels;
+	 * the channel served first rotates so that none starves when the
+	 * budget runs out (a channel left behind catches up later).
+	 */
+	for (k = 0; k < sim->nr_channels; k++) {
+		struct gwio_sim_chan *c;
 		u32 n = 0;
+
+		i = sim->first + k;
+		if (i >= sim->nr_channels)
+			i -= sim->nr_channels;
+		c = &sim->chans[i];
 
 		if (!READ_ONCE(c->ch->enabled)) {
 			/* re-enabled channels start now, without a backlog */
@@ -108,7 +121,7 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 			continue;
 		}
 		rec.channel = c->ch->index;
-		while (c->next_ns <= now && n < GWIO_SIM_MAX_PER_TICK) {
+		while (c->next_ns <= now && n < budget) {
 			rec.ts_ns = c->next_ns + offset;
 			rec.value = gwio_sim_value(c);
 			gwio_produce(gdev, &rec);
@@ -116,8 +129,11 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 			c->next_ns += c->period_ns;
 			n++;
 		}
+		budget -= n;
 		WRITE_ONCE(c->ch->events, c->ch->events + n);
 	}
+	if (++sim->first >= sim->nr_channels)
+		sim->first = 0;
 	gwio_produce_commit(gdev, flags);
 
 	hrtimer_forward_now(timer, ns_to_ktime(GWIO_SIM_TICK_NS));
@@ -259,7 +275,6 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 	mutex_lock(&gdev->lock);
 	gdev->sim = sim;
 	mutex_unlock(&gdev->lock);
-	gwio_channels_announce(gdev);
 	return 0;
 }
 
@@ -290,7 +305,7 @@ void gwio_sim_stop(struct gwio_dev *gdev)
 		hrtimer_cancel(&sim->timer);
 }
 
-/* After gwio_dev_unregister(): the channels and the timer are gone. */
+/* After gwio_dev_unregister() or gwio_channels_remove(): no channels, no tick. */
 void gwio_sim_detach(struct gwio_dev *gdev)
 {
 	struct gwio_sim *sim = gdev->sim;

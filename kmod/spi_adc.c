@@ -21,7 +21,6 @@
  */
 
 #include <linux/hrtimer.h>
-#include <linux/delay.h>
 #include <linux/math64.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
@@ -30,6 +29,7 @@
 #include <linux/sort.h>
 #include <linux/spi/spi.h>
 #include <linux/sysfs.h>
+#include <linux/wait_bit.h>
 
 #include "compat.h"
 #include "gwio.h"
@@ -37,7 +37,6 @@
 #define GWIO_ADC_PERIOD_MIN_US	10U
 #define GWIO_ADC_PERIOD_MAX_US	10000000U
 #define GWIO_ADC_MAX_INPUTS	32U
-#define GWIO_ADC_STOP_WAIT_US	1000000U
 /* latencies kept for the percentiles in sysfs: the last this many ticks */
 #define GWIO_ADC_LAT_WINDOW	4096U
 
@@ -73,7 +72,8 @@ struct gwio_adc {
 	struct spi_device *spi;
 	struct gwio_dev *gdev;
 	struct gwio_adc_format fmt;
-	u32 period_ns;
+	u32 period_us;
+	u64 period_ns;		/* up to 10 s: does not fit in 32 bits */
 
 	struct hrtimer timer;
 	u64 next_ns;		/* CLOCK_MONOTONIC time of the next tick */
@@ -151,8 +151,13 @@ static void gwio_adc_complete(void *context)
 	WRITE_ONCE(adc->lat_window[adc->completions % GWIO_ADC_LAT_WINDOW],
 		   min_t(u64, lat, U32_MAX));
 	WRITE_ONCE(adc->completions, adc->completions + 1);
-	/* the buffers are free for the next tick */
+	/*
+	 * The buffers are free for the next tick, and adc may be freed as
+	 * soon as busy reads 0: wake_up_var() only hashes the address.
+	 */
 	atomic_set_release(&adc->busy, 0);
+	smp_mb();	/* busy before the waiter check: pairs with wait_var_event() */
+	wake_up_var(&adc->busy);
 }
 
 static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
@@ -174,7 +179,7 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 	/* a late timer skips the ticks it missed, and says so */
 	now = ktime_get_ns();
 	if (adc->next_ns <= now) {
-		missed = div_u64(now - adc->next_ns, adc->period_ns) + 1;
+		missed = div64_u64(now - adc->next_ns, adc->period_ns) + 1;
 		WRITE_ONCE(adc->overruns, adc->overruns + missed);
 		adc->next_ns += missed * adc->period_ns;
 	}
@@ -234,27 +239,43 @@ static void gwio_adc_start(struct gwio_dev *gdev)
 static void gwio_adc_stop(struct gwio_dev *gdev)
 {
 	struct gwio_adc *adc = gdev->src_priv;
-	u32 waited = 0;
 
 	if (!adc->running)
 		return;
 	hrtimer_cancel(&adc->timer);
-	/* the last message may still be on the bus: its buffers are ours */
-	while (atomic_read_acquire(&adc->busy) && waited < GWIO_ADC_STOP_WAIT_US) {
-		usleep_range(100, 200);
-		waited += 150;
-	}
-	if (atomic_read(&adc->busy))
-		dev_warn(&adc->spi->dev, "SPI message still in flight at stop\n");
+	/*
+	 * The last message may still be on the bus, and the controller owns
+	 * it and its buffers until it completes: wait for that, however
+	 * long the bus takes.  No timeout: giving up would let the caller
+	 * free memory the controller is about to write.
+	 */
+	wait_var_event(&adc->busy, !atomic_read_acquire(&adc->busy));
 	if (adc->optimized)
 		gwio_spi_unoptimize_message(&adc->msg);
 	adc->optimized = false;
 	adc->running = false;
 }
 
+/*
+ * The ADC's memory belongs to the refcounted gwio_dev, not to devm: an
+ * open /dev/gwioN outlives the unbind.  Memory only, from its release.
+ */
+static void gwio_adc_release(struct gwio_dev *gdev)
+{
+	struct gwio_adc *adc = gdev->src_priv;
+
+	kfree(adc->lat_window);
+	kfree(adc->rx);
+	kfree(adc->tx);
+	kfree(adc->xfers);
+	kfree(adc->inputs);
+	kfree(adc);
+}
+
 static const struct gwio_dev_source_ops gwio_adc_source_ops = {
 	.start = gwio_adc_start,
 	.stop = gwio_adc_stop,
+	.release = gwio_adc_release,
 };
 
 /* ------------------------------------------------------------- sysfs */
@@ -298,8 +319,7 @@ static struct kobj_attribute overruns_attr = __ATTR_RO(overruns);
 static ssize_t period_us_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n",
-			  READ_ONCE(to_adc(kobj)->period_ns) / 1000U);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_adc(kobj)->period_us));
 }
 
 static ssize_t period_us_store(struct kobject *kobj,
@@ -320,7 +340,8 @@ static ssize_t period_us_store(struct kobject *kobj,
 	was_running = adc->running;
 	if (was_running)
 		gwio_adc_stop(gdev);
-	WRITE_ONCE(adc->period_ns, us * 1000U);
+	WRITE_ONCE(adc->period_us, us);
+	adc->period_ns = (u64)us * NSEC_PER_USEC;
 	if (was_running)
 		gwio_adc_start(gdev);
 	mutex_unlock(&gdev->lock);
@@ -480,8 +501,14 @@ static int gwio_adc_add_inputs(struct device *dev, struct gwio_adc *adc)
 					  &gwio_adc_ops, in);
 		if (IS_ERR(in->ch)) {
 			ret = PTR_ERR(in->ch);
-			dev_err(dev, "channel %s: %d (reg used twice?)\n",
-				label, ret);
+			if (ret == -EEXIST)
+				dev_err(dev, "channel %s: label \"%s\" is used twice\n",
+					label, label);
+			else if (ret == -EINVAL)
+				dev_err(dev, "channel %s: reg %u is used twice\n",
+					label, index);
+			else
+				dev_err(dev, "channel %s: %pe\n", label, in->ch);
 			goto err;
 		}
 		n++;
@@ -493,9 +520,15 @@ err:
 	return ret;
 }
 
+/*
+ * Like drivers/iio/adc: everything is acquired, then published, and devm
+ * undoes it in reverse (the interface first, then the timer and the last
+ * message, then the reference).  Nothing here is devm memory.
+ */
 static int gwio_adc_probe(struct spi_device *spi)
 {
 	struct device *dev = &spi->dev;
+	struct gwio_dev *gdev;
 	struct gwio_adc *adc;
 	const char *label;
 	u32 period_us, records;
@@ -516,11 +549,19 @@ static int gwio_adc_probe(struct spi_device *spi)
 		return -EINVAL;
 	}
 
-	adc = devm_kzalloc(dev, sizeof(*adc), GFP_KERNEL);
+	gdev = devm_gwio_dev_create(dev);
+	if (IS_ERR(gdev))
+		return PTR_ERR(gdev);
+	adc = kzalloc(sizeof(*adc), GFP_KERNEL);
 	if (!adc)
 		return -ENOMEM;
+	/* from here on the device's release frees adc and its buffers */
+	gdev->src_ops = &gwio_adc_source_ops;
+	gdev->src_priv = adc;
+	adc->gdev = gdev;
 	adc->spi = spi;
-	adc->period_ns = period_us * 1000U;
+	adc->period_us = period_us;
+	adc->period_ns = (u64)period_us * NSEC_PER_USEC;
 	atomic_set(&adc->busy, 0);
 	hrtimer_init(&adc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	adc->timer.function = gwio_adc_tick;
@@ -529,58 +570,32 @@ static int gwio_adc_probe(struct spi_device *spi)
 		return ret;
 
 	/* DMA-safe: each buffer its own kmalloc, never on the stack */
-	adc->inputs = devm_kcalloc(dev, n, sizeof(*adc->inputs), GFP_KERNEL);
-	adc->xfers = devm_kcalloc(dev, n, sizeof(*adc->xfers), GFP_KERNEL);
-	adc->tx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
-	adc->rx = devm_kzalloc(dev, n * adc->fmt.len, GFP_KERNEL);
-	adc->lat_window = devm_kcalloc(dev, GWIO_ADC_LAT_WINDOW,
-				       sizeof(*adc->lat_window), GFP_KERNEL);
+	adc->inputs = kcalloc(n, sizeof(*adc->inputs), GFP_KERNEL);
+	adc->xfers = kcalloc(n, sizeof(*adc->xfers), GFP_KERNEL);
+	adc->tx = kzalloc(n * adc->fmt.len, GFP_KERNEL);
+	adc->rx = kzalloc(n * adc->fmt.len, GFP_KERNEL);
+	adc->lat_window = kcalloc(GWIO_ADC_LAT_WINDOW,
+				  sizeof(*adc->lat_window), GFP_KERNEL);
 	if (!adc->inputs || !adc->xfers || !adc->tx || !adc->rx ||
 	    !adc->lat_window)
 		return -ENOMEM;
 
-	adc->gdev = gwio_dev_create(dev);
-	if (IS_ERR(adc->gdev))
-		return PTR_ERR(adc->gdev);
 	if (device_property_read_string(dev, "label", &label))
 		label = dev_name(dev);
-	strscpy(adc->gdev->label, label, sizeof(adc->gdev->label));
+	strscpy(gdev->label, label, sizeof(gdev->label));
 	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
-		ret = gwio_ring_resize(adc->gdev, records);
+		ret = gwio_ring_resize(gdev, records);
 		if (ret) {
 			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
 				records, GWIO_RING_MIN_RECORDS,
 				GWIO_RING_MAX_RECORDS);
-			goto err_put;
+			return ret;
 		}
 	}
-	adc->gdev->src_ops = &gwio_adc_source_ops;
-	adc->gdev->src_priv = adc;
-	ret = gwio_dev_register(adc->gdev);
-	if (ret)
-		goto err_put;
 	ret = gwio_adc_add_inputs(dev, adc);
 	if (ret)
-		goto err_unregister;
-	spi_set_drvdata(spi, adc);
-	gwio_channels_announce(adc->gdev);
-	dev_info(dev, "gwio%d: %u inputs every %u us\n", adc->gdev->id,
-		 adc->nr, period_us);
-	return 0;
-
-err_unregister:
-	gwio_dev_unregister(adc->gdev);
-err_put:
-	put_device(&adc->gdev->dev);
-	return ret;
-}
-
-static void gwio_adc_remove(struct spi_device *spi)
-{
-	struct gwio_adc *adc = spi_get_drvdata(spi);
-
-	gwio_dev_unregister(adc->gdev);		/* stops the timer */
-	put_device(&adc->gdev->dev);
+		return ret;
+	return devm_gwio_dev_register(dev, gdev);
 }
 
 static const struct of_device_id gwio_adc_of_match[] = {
@@ -606,5 +621,4 @@ struct spi_driver gwio_adc_driver = {
 	},
 	.id_table = gwio_adc_ids,
 	.probe = gwio_adc_probe,
-	.remove = gwio_adc_remove,
 };

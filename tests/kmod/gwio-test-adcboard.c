@@ -5,7 +5,8 @@
  * software-node children, so a board adds them, as board files do):
  *
  *	cs0 "adc0"  gwio-mcp3008, inputs 0..3 as channels a0..a3
- *	cs1 "adc1"  gwio-mcp3208, inputs 5 and 7 as channels b5, b7
+ *	cs1 "adc1"  gwio-mcp3208, inputs 5 and 7 as channels b5, b7,
+ *	            a ring of 1024 records (gwio,ring-records)
  *
  * both sampled every period_us.
  */
@@ -29,6 +30,7 @@ static struct property_entry adc0_props[] = {
 static struct property_entry adc1_props[] = {
 	PROPERTY_ENTRY_STRING("label", "adc1"),
 	PROPERTY_ENTRY_U32("gwio,period-us", 1000),
+	PROPERTY_ENTRY_U32("gwio,ring-records", 1024),
 	{ }
 };
 

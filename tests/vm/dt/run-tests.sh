@@ -28,6 +28,14 @@ check dt-bad-type 'grep -q "channel badtype: unknown gwio,type \"thermocouple\""
 check dt-bad-reg 'grep -q "reg 300: at most 255" /tmp/dmesg.txt' "no message"
 check dt-bad-edge 'grep -q "channel badedge: gwio,edge \"sideways\"" /tmp/dmesg.txt' "no message"
 check dt-no-channels 'grep -q "no channels: add child nodes" /tmp/dmesg.txt' "no message"
+check dt-dup-label 'grep -q "label \"twice\" is used twice" /tmp/dmesg.txt' "no message"
+check dt-dup-label-no-sysfs-warning '! grep -q "sysfs: cannot create duplicate" /tmp/dmesg.txt' \
+	"$(grep -A2 "cannot create duplicate" /tmp/dmesg.txt)"
+check dt-dup-label-lines-free '! grep -q "gpio-[45] *(twice" /sys/kernel/debug/gpio 2>/dev/null' \
+	"$(cat /sys/kernel/debug/gpio 2>&1)"
+# the node's gwio,ring-records, not the default
+check dt-ring-records '[ "$(cat /sys/class/gwio/gwio0/ring_records)" = 1024 ]' \
+	"ring_records $(cat /sys/class/gwio/gwio0/ring_records)"
 # the good channel of the failed node gave its line back
 check dt-line-released '! grep -q "gpio-6 *(fine" /sys/kernel/debug/gpio 2>/dev/null' \
 	"$(cat /sys/kernel/debug/gpio 2>&1)"

@@ -111,6 +111,8 @@ check probe "testboard 4" "$(cat $D/label 2>&1) $(ls $D/channels 2>/dev/null | w
 check types "gpio-edge both rising falling both 1000" \
 	"$(cat $D/channels/both0/type) $(cat $D/channels/both0/edge) $(cat $D/channels/rise1/edge) $(cat $D/channels/fall2/edge) $(cat $D/channels/bounce3/edge) $(cat $D/channels/bounce3/debounce_us)"
 check not-threaded 0 "$(cat $D/channels/both0/threaded)"
+# the board's gwio,ring-records (65536), not the default (16384)
+check ring-records-from-firmware 65536 "$(cat $D/ring_records)"
 # the ring's channel table (ABI 1.2) names the channels for userspace
 check channel-table "0 edge both0,1 edge rise1,2 edge fall2,3 edge bounce3," \
 	"$($P/gwio-cat --channels /dev/gwio0 | tr '\n' ',')"
@@ -161,6 +163,41 @@ echo abc >$D/channels/bounce3/debounce_us 2>/dev/null &&
 check debounce-unchanged 1000 "$(cat $D/channels/bounce3/debounce_us)"
 echo 250 >$D/channels/bounce3/debounce_us && pass debounce-set || fail debounce-set
 check debounce-reads-back 250 "$(cat $D/channels/bounce3/debounce_us)"
+
+# --- concurrency: START/STOP, resizes, readers, unbind/bind at once ------
+# Four loops for a fixed time while edges arrive: the device must never be
+# seen half made (a START before a line's interrupt is requested, channels
+# missing), nothing may oops or warn, and it must work afterwards.
+echo 1 >/sys/module/gwio_test_gpio/parameters/catch_up
+echo "0 100000000 50000" >$G/pulse
+end=$(($(cut -d. -f1 /proc/uptime) + 8))
+running() { [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; }
+(while running; do echo 1 >$D/enable; echo 0 >$D/enable; done) 2>/dev/null &
+(while running; do
+	echo gwio-io >/sys/bus/platform/drivers/gwio-io/unbind
+	echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind
+done) 2>/dev/null &
+(while running; do
+	echo 1024 >$D/ring_records; echo 65536 >$D/ring_records
+	cat $D/channels/*/events $D/statistics/unread
+done) >/dev/null 2>&1 &
+(while running; do
+	$P/gwio-cat --start -n 50 -t 100 /dev/gwio0 >/dev/null
+	# once it opens, its channel table is complete
+	n=$($P/gwio-cat --channels /dev/gwio0 | wc -l)
+	[ "$n" = 0 ] || [ "$n" = 4 ] || echo "half-made: $n channels"
+done) >/tmp/stress.out 2>/dev/null &
+wait
+[ -d $D ] || echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind
+check stress-no-half-made-device 0 "$(grep -c half-made /tmp/stress.out)"
+check stress-device-back "testboard 4 65536" \
+	"$(cat $D/label 2>&1) $(ls $D/channels 2>/dev/null | wc -l) $(cat $D/ring_records)"
+$P/gwio-cat --start --flush -f csv -n 100 -t 10000 /dev/gwio0 >/tmp/stress.csv 2>/dev/null
+check stress-edges-after 100 "$(records /tmp/stress.csv)"
+echo "0 0 0" >$G/pulse
+echo 0 >$D/enable
+echo 0 >/sys/module/gwio_test_gpio/parameters/catch_up
+wait_idle 0
 
 # --- a storm: unbind, bind, rmmod while 50 kHz of edges arrive ----------
 echo 1 >/sys/module/gwio_test_gpio/parameters/catch_up

@@ -5,7 +5,8 @@
 # the emulated bus of tests/kmod/gwio-test-spi (MCP3008 on cs0, MCP3208 on
 # cs1), added by tests/kmod/gwio-test-adcboard:
 #   adc0: MCP3008 inputs 0..3 as channels a0..a3 (indices 0..3)
-#   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1)
+#   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1), a
+#         ring of 1024 records
 # The emulator's Nth conversion of input ch reads (N + 100 ch) & mask.
 P=/payload
 S=/sys/kernel/debug/gwio-test-spi
@@ -65,6 +66,8 @@ check types "spi-adc 0 5 7 1000" \
 devA=/dev/$(basename "$A")
 devB=/dev/$(basename "$B")
 check channel-table "0 adc b5,1 adc b7," "$($P/gwio-cat --channels "$devB" | tr '\n' ',')"
+# adc1's gwio,ring-records; adc0 has none: the default
+check ring-records-from-firmware "16384 1024" "$(cat "$A"/ring_records) $(cat "$B"/ring_records)"
 
 # --- 500 ticks of the MCP3008, 4 inputs each ------------------------------
 $P/gwio-cat --start --flush -f csv -n 2000 -t 20000 "$devA" >/tmp/a.csv 2>/tmp/a.err ||
@@ -123,6 +126,55 @@ check slow-bus-values-consistent 0 "$1"
 [ "$3" -gt 0 ] && [ $((after - before)) -ge "$3" ] && pass slow-bus-overruns-counted ||
 	fail slow-bus-overruns-counted "skipped $3, overruns +$((after - before))"
 echo "GWIO-BENCH: spi_slow_bus_latency_ns_max $(cat "$A"/channels/a0/latency_ns_max)"
+
+# --- a period whose nanoseconds do not fit in 32 bits ---------------------
+# 4294968 us = 4294968000 ns = 2^32 + 704000: kept in a u32, a 704 us
+# timer instead of a 71 minute one.  Running, it ticks at most once in 1 s.
+echo 1 >"$A"/enable
+echo 4294968 >"$A"/channels/a0/period_us && pass period-4294968-accepted ||
+	fail period-4294968-accepted
+check period-4294968-reads-back 4294968 "$(cat "$A"/channels/a1/period_us)"
+t0=$(cat "$A"/channels/a0/ticks)
+sleep 1
+t1=$(cat "$A"/channels/a0/ticks)
+[ $((t1 - t0)) -le 1 ] && pass period-4294968-no-storm ||
+	fail period-4294968-no-storm "$((t1 - t0)) ticks in 1 s"
+echo 10000000 >"$A"/channels/a0/period_us && pass period-10s-accepted ||
+	fail period-10s-accepted
+check period-10s-reads-back 10000000 "$(cat "$A"/channels/a0/period_us)"
+echo 10000001 >"$A"/channels/a0/period_us 2>/dev/null && fail period-too-long ||
+	pass period-too-long
+echo 0 >"$A"/enable
+echo 1000 >"$A"/channels/a0/period_us
+
+# --- unbind while a message is on the bus for longer than a second ------
+# 4 transfers of 2 s: the message the first tick queued is on the bus for
+# 8 s, and still there 7 s after unbind stops the device.  Stop must wait
+# for it (the controller writes rx and calls the completion), never give
+# up after a timeout (gwio once did, after "1 s", about 2 s under TCG) and
+# let the buffers be freed under the controller.
+uptime_cs() { tr -d . </proc/uptime | cut -d' ' -f1; }
+dmesg -c >/dev/null
+echo 2000000000 >/sys/module/gwio_test_spi/parameters/delay_ns
+echo 1 >"$A"/enable
+sleep 0.3
+spidev=$(basename "$(readlink "$A"/device)")
+t0=$(uptime_cs)
+echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/unbind && pass unbind-in-flight ||
+	fail unbind-in-flight
+t1=$(uptime_cs)
+echo 0 >/sys/module/gwio_test_spi/parameters/delay_ns
+sleep 1
+dmesg >/tmp/inflight.txt
+echo "unbind with a message in flight took $((t1 - t0)) cs"
+check unbind-in-flight-gone 1 "$(ls /sys/class/gwio | wc -l)"
+[ $((t1 - t0)) -ge 600 ] && pass unbind-in-flight-waited ||
+	fail unbind-in-flight-waited "unbind took $((t1 - t0)) cs, the message 800"
+check unbind-in-flight-no-warning 0 "$(grep -c 'still in flight' /tmp/inflight.txt)"
+echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/bind && pass unbind-in-flight-rebind ||
+	fail unbind-in-flight-rebind
+A=$(by_label adc0)
+check unbind-in-flight-back "2 4" "$(ls /sys/class/gwio | wc -l) $(ls "$A"/channels 2>/dev/null | wc -l)"
 
 # --- unbind and unload while sampling ------------------------------------
 echo 1 >"$A"/enable
