@@ -65,6 +65,9 @@ values() {
 	shift 2
 	n=$(tr -cs '0-9\n' ' ' <<<"$want" | wc -w)
 	n=$((n - $(grep -c . <<<"$want")))
+	# Empty it first: the background job truncates it only once it runs,
+	# and until then the loop below would read the last test's "done".
+	: >"$tmp/ring"
 	"$SIMRING" -r 0 -n "$n" "$@" >"$tmp/ring" 2>"$tmp/err" &
 	pid=$!
 	pids+=("$pid")
