@@ -18,7 +18,8 @@
 #   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod), all
 #              four kernels: exact edges at 1-100 kHz, debounce, storms
 #   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod),
-#              all four kernels: waveform, period, overruns, unbind
+#              all four kernels and 6.12-rt-amd64: waveform, period,
+#              overruns, unbind
 #   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in

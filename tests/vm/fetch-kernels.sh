@@ -1,8 +1,8 @@
 #!/bin/bash
 # fetch-kernels.sh [ID...] — download and unpack Debian kernels + headers for
 # the VM tests. IDs: 6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf
-# 6.12-armhf 6.12-rt-amd64 (default: all). armhf is Debian's armmp flavour,
-# rt- the PREEMPT_RT one.
+# 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf (default: all). armhf is Debian's
+# armmp flavour, rt- the PREEMPT_RT one.
 #
 # For each ID this leaves, under ${GWIO_CACHE:-$HOME/.cache/gwio}/kernels/:
 #   <ID>/root/   image, modules, headers and kbuild unpacked into ONE tree, so

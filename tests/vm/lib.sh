@@ -6,7 +6,7 @@ KCACHE="$GWIO_CACHE/kernels"
 DEBCACHE="$KCACHE/debs"
 # Every kernel the harness knows: SERIES-[rt-]ARCH, ARCH a Debian
 # architecture (armhf boots Debian's armmp flavour, rt- the PREEMPT_RT one).
-ALL_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf 6.12-armhf 6.12-rt-amd64)
+ALL_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf)
 # The four every suite runs on by default; see vm_default_ids for the rest.
 BASE_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64)
 
@@ -45,7 +45,8 @@ id_flavour() {
 #                        single-word ABI); the harness self-test always has
 #                        them
 #   GWIO_RT=auto|1|0     PREEMPT_RT (6.12-rt-amd64): auto (default) adds it
-#                        to the suites that pass there (ring, sparse), 1
+#                        to the suites that pass there (ring, spi,
+#                        sparse), 1
 #                        to gpio too (gpio fails on RT until gpio_edge.c's
 #                        threaded path keeps every edge and debounces), 0
 #                        to none
@@ -53,6 +54,8 @@ vm_default_ids() {
 	local suite=$1 ids=()
 	if [[ -n ${GWIO_VM_IDS:-} ]]; then
 		read -r -a ids <<<"$GWIO_VM_IDS"
+		# vm-dt needs the arm virt board: its share of the list
+		[[ $suite == dt ]] && mapfile -t ids < <(printf '%s\n' "${ids[@]}" | grep -E -- '-arm(64|hf)$')
 		printf '%s\n' "${ids[@]}"
 		return
 	fi
@@ -67,7 +70,8 @@ vm_default_ids() {
 		esac
 	fi
 	case ${GWIO_RT:-auto}:$suite in
-	auto:ring | auto:sparse | 1:ring | 1:gpio | 1:sparse) ids+=(6.12-rt-amd64) ;;
+	auto:ring | auto:spi | auto:sparse | 1:ring | 1:spi | 1:gpio | 1:sparse)
+		ids+=(6.12-rt-amd64) ;;
 	esac
 	printf '%s\n' "${ids[@]}"
 }
