@@ -26,12 +26,12 @@ top=$(cd "$here/../.." && pwd)
 darch=${1:-armhf}
 LOG_TAG=unit-$darch
 case $darch in
-armhf) triplet=arm-linux-gnueabihf qemu=qemu-arm-static ;;
-arm64) triplet=aarch64-linux-gnu qemu=qemu-aarch64-static ;;
+armhf) triplet=arm-linux-gnueabihf qemu_user=qemu-arm-static ;;
+arm64) triplet=aarch64-linux-gnu qemu_user=qemu-aarch64-static ;;
 *) die "no cross unit tests for $darch" ;;
 esac
 command -v "$triplet-gcc" >/dev/null || die "$triplet-gcc missing (.ci/run --deps-only installs it)"
-command -v "$qemu" >/dev/null || die "$qemu missing (package qemu-user-static)"
+command -v "$qemu_user" >/dev/null || die "$qemu_user missing (package qemu-user-static)"
 
 # --- the sysroot: exact packages, unpacked once per version set ---------------
 sysroot=$GWIO_CACHE/sysroot/unit-$darch
@@ -72,7 +72,7 @@ file "$build/tests/test_ring" | grep -q "$([[ $darch == armhf ]] && echo 'ELF 32
 bin=$work/bin
 mkdir -p "$bin"
 for t in gwio-cat gwio-simring; do
-	printf '#!/bin/sh\nexec %s -L %q %q "$@"\n' "$qemu" "$sysroot" "$build/$t" >"$bin/$t"
+	printf '#!/bin/sh\nexec %s -L %q %q "$@"\n' "$qemu_user" "$sysroot" "$build/$t" >"$bin/$t"
 	chmod 755 "$bin/$t"
 done
 failed=0
@@ -80,11 +80,11 @@ failed=0
 # ENOTTY; qemu-user says ENOSYS for ioctls it does not know.
 for t in "$build"/tests/test_*; do
 	[[ -x $t && $t != *.d ]] || continue
-	echo "== $(basename "$t") ($darch, $qemu)"
+	echo "== $(basename "$t") ($darch, $qemu_user)"
 	GWIO_CAT=$bin/gwio-cat GWIO_TEST_SKIP='test_*_errors' \
 		GWIOD_TEST_CONFIGS="$top/tests/unit/configs" \
 		GWIOD_TEST_EXAMPLE="$top/docs/gwiod.example.yaml" \
-		"$qemu" -L "$sysroot" "$t" || failed=1
+		"$qemu_user" -L "$sysroot" "$t" || failed=1
 done
 echo "== simring-args.sh ($darch)"
 "$top/tests/tools/simring-args.sh" "$bin" | sed "s/^simring-args:/unit-$darch:/" || failed=1

@@ -51,5 +51,8 @@ press_when_ready() {
 	done
 }
 
-board_of() { export GWIO_VM_DTB=$work/board-$(id_arch "$1").dtb; }
+board_of() {
+	GWIO_VM_DTB=$work/board-$(id_arch "$1").dtb
+	export GWIO_VM_DTB
+}
 VM_SETUP=board_of VM_MONITOR=1 VM_DURING=press_when_ready vm_boot_all dt "$work" "${ids[@]}"

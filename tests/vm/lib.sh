@@ -206,7 +206,7 @@ vm_virt_dtb() {
 	local qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72)
 	# the -M and -cpu of fetch-kernels.sh's armhf QEMU_ARGS
 	[[ ${VM_DTB_ARCH:-arm64} == armhf ]] &&
-		qemu=(qemu-system-arm -M virt,highmem=off -cpu cortex-a15)
+		qemu=(qemu-system-arm -M "virt,highmem=off" -cpu cortex-a15)
 	"${qemu[@]}" -m "${GWIO_VM_MEM:-1024}" \
 		-smp "${GWIO_VM_SMP:-2}" -nographic \
 		-machine dumpdtb="$work/virt.dtb" >/dev/null 2>&1
