@@ -1,6 +1,6 @@
 #!/bin/bash
 # demo/foreign.sh DEB_ARCH PAYLOAD ROOTFS WORK — the demo's userland for a
-# guest whose architecture is not the host's (arm64 on an amd64 machine):
+# guest whose architecture is not the host's (arm64 or armhf on an amd64 machine):
 # gwiod cross-built into PAYLOAD, mosquitto and mosquitto_sub with every
 # shared library they and gwiod need, and the dynamic loader, into ROOTFS
 # (run-vm.sh's GWIO_VM_ROOTFS).
@@ -21,6 +21,7 @@ darch=$1 payload=$2 rootfs=$3 work=$4
 LOG_TAG=demo
 case $darch in
 arm64) triplet=aarch64-linux-gnu loader=ld-linux-aarch64.so.1 ;;
+armhf) triplet=arm-linux-gnueabihf loader=ld-linux-armhf.so.3 ;;
 *) die "no cross userland for $darch" ;;
 esac
 command -v "$triplet-gcc" >/dev/null ||

@@ -4,17 +4,22 @@
 #
 #   unit       cmocka tests of the ring code, libgwio and gwiod (userspace/)
 #   unit-asan  the same under AddressSanitizer and UBSan
+#   unit-armhf the same cross-built for 32-bit ARM, under qemu-arm-static
+#              (tests/cross/unit.sh)
 #   mqtt-lib   the MQTT test library itself (brokers, TLS, persistence)
 #   gwiod      gwiod against real mosquitto brokers on 127.0.0.1
 #   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
 #   dt         device-tree overlays and bindings (dtc, fdtoverlay)
 #   sparse     gwio.ko built with sparse and W=1 for the four test kernels
-#   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, under qemu
+#              and 6.12-rt-amd64
+#   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, and
+#              6.12-rt-amd64 (PREEMPT_RT), under qemu
 #   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod), all
 #              four kernels: exact edges at 1-100 kHz, debounce, storms
 #   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod),
-#              all four kernels: waveform, period, overruns, unbind
+#              all four kernels and 6.12-rt-amd64: waveform, period,
+#              overruns, unbind
 #   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
@@ -24,13 +29,18 @@
 #   demo       make demo for a short DEMO_SECONDS, amd64 and arm64 (device
 #              tree + overlay): what a newcomer sees, checked
 #
+# The VM suites' kernels: tests/vm/lib.sh's vm_default_ids.  GWIO_ARMHF=1
+# adds 6.1-armhf and 6.12-armhf to vm-ring, vm-gpio, vm-spi, vm-dt and
+# sparse (off while gwio.ko does not build for 32-bit ARM), GWIO_RT=1 adds
+# 6.12-rt-amd64 to vm-gpio too, GWIO_VM_IDS="ID..." replaces every list.
+#
 # GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
 # suites are printed in full, passing ones only as their summary lines.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod demo)
+all=(unit unit-asan unit-armhf mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod demo)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -39,6 +49,7 @@ run_suite() {
 	unit) make -C "$top/userspace" --no-print-directory check ;;
 	unit-asan) make -C "$top/userspace" --no-print-directory \
 		BUILD="$top/userspace/build-asan" SANITIZE=1 check ;;
+	unit-armhf) "$top/tests/cross/unit.sh" armhf ;;
 	mqtt-lib) "$top/tests/mqtt/selftest.sh" ;;
 	gwiod) "$top/tests/gwiod/run.sh" ;;
 	gwiod-asan) GWIOD_BUILD="$top/userspace/build-asan" GWIOD_MAKEFLAGS=SANITIZE=1 \

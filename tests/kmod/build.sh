@@ -2,7 +2,8 @@
 # build.sh ID [OUT] — build the test-only modules (gwio-test-gpio.ko,
 # gwio-test-spi.ko, gwio-test-consumer.ko, the boards gwio-test-board.ko,
 # gwio-test-adcboard.ko and gwio-demo-board.ko) for a VM kernel ID (6.1-amd64,
-# 6.1-arm64, 6.12-amd64, 6.12-arm64; see tests/vm/fetch-kernels.sh) with
+# 6.1-arm64, 6.12-amd64, 6.12-arm64, 6.1-armhf, 6.12-armhf, 6.12-rt-amd64;
+# see tests/vm/fetch-kernels.sh) with
 # W=1, and copy the .ko files to OUT (default: tests/kmod/build/ID).
 # GWIO_KMOD_SPARSE=1 adds sparse (C=2). Any compiler or sparse diagnostic
 # fails the build. Builds in a scratch copy: parallel builds never collide.

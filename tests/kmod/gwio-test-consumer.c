@@ -209,7 +209,15 @@ static int gtc_gpio_init(void)
 					   trigger | IRQF_ONESHOT, GTC_NAME,
 					   &gtc);
 	else
-		ret = request_irq(gtc.irq, gtc_hard, trigger, GTC_NAME, &gtc);
+		/*
+		 * NO_THREAD: PREEMPT_RT force-threads plain handlers, and a
+		 * thread woken again before it ran counts the wakeups as one,
+		 * which is the irq core's doing, not the chip's; the check that
+		 * every edge the chip raised reached the handler needs the hard
+		 * handler everywhere. The chip's get takes a raw spinlock.
+		 */
+		ret = request_irq(gtc.irq, gtc_hard, trigger | IRQF_NO_THREAD,
+				  GTC_NAME, &gtc);
 	if (ret) {
 		gtc_result("FAIL request-irq %d\n", ret);
 		gtc.irq = -1;

@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tests/vm/lib.sh"
 
 ids=("$@")
-((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+((${#ids[@]})) || mapfile -t ids < <(vm_default_ids sparse)
 "$top/tests/vm/fetch-kernels.sh" "${ids[@]}" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1020,6 +1020,12 @@ static void test_cat_busy(void **state)
 
 int main(void)
 {
+	/*
+	 * tests/cross/unit.sh runs these under qemu user emulation, which
+	 * answers ioctls it does not know (ours, on /dev/null) with ENOSYS
+	 * where a kernel says ENOTTY: it skips the tests that check that.
+	 */
+	const char *skip = getenv("GWIO_TEST_SKIP");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memring_create_rejects),
 		cmocka_unit_test(test_open_read_info_stats),
@@ -1046,5 +1052,7 @@ int main(void)
 		cmocka_unit_test(test_cat_busy),
 	};
 
+	if (skip && *skip)
+		cmocka_set_skip_filter(skip);
 	return cmocka_run_group_tests_name("libgwio", tests, NULL, NULL);
 }

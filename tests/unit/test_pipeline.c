@@ -803,7 +803,13 @@ static void test_sink_errors_counted(void **state)
 
 /* ------------------------------------------------------ window stats */
 
-/* Two passes in long double over the same doubles: the reference. */
+/*
+ * Two passes in long double over the same doubles: the reference.  The
+ * sum is compensated (Neumaier) and the squares corrected for the mean's
+ * rounding: where long double is only a double (armhf), the plain sum and
+ * squares of values near 1e9 are themselves off by more than the
+ * tolerances below.
+ */
 struct reference_stats {
 	long double mean;
 	long double std;	/* sample, n - 1 */
@@ -814,16 +820,26 @@ struct reference_stats {
 static struct reference_stats reference_of(const double *x, size_t n)
 {
 	struct reference_stats ref = { 0, 0, x[0], x[0] };
-	long double sum = 0, squares = 0;
+	long double sum = 0, comp = 0, squares = 0, dev = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		sum += x[i];
+		long double t = sum + x[i];
+
+		if (fabsl(sum) >= fabsl((long double)x[i]))
+			comp += (sum - t) + x[i];
+		else
+			comp += (x[i] - t) + sum;
+		sum = t;
 		ref.min = fmin(ref.min, x[i]);
 		ref.max = fmax(ref.max, x[i]);
 	}
-	ref.mean = sum / n;
-	for (size_t i = 0; i < n; i++)
+	ref.mean = (sum + comp) / n;
+	for (size_t i = 0; i < n; i++) {
 		squares += (x[i] - ref.mean) * (x[i] - ref.mean);
+		dev += x[i] - ref.mean;
+	}
+	/* the corrected two-pass formula: what the mean's rounding adds */
+	squares -= dev * dev / n;
 	ref.std = n > 1 ? sqrtl(squares / (n - 1)) : 0;
 	return ref;
 }

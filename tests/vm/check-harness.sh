@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 ids=("$@")
-((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+((${#ids[@]})) || mapfile -t ids < <(vm_default_ids harness)
 logdir=${GWIO_VM_LOGDIR:-${TMPDIR:-/tmp}/gwio-vm-logs-$(id -u)}
 mkdir -p "$logdir"
 

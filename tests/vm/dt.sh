@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # dt.sh [ID...] — gwio.ko probing from a real device tree (default: 6.1-arm64
-# and 6.12-arm64).  The qemu virt board's own DTB, its PL061 labelled, with
+# and 6.12-arm64; with GWIO_ARMHF=1 also 6.1-armhf and 6.12-armhf).  The qemu virt board's own DTB, its PL061 labelled, with
 # dts/overlays/gwio-qemu-virt.dtso and tests/vm/dt/bad.dtso applied by
 # fdtoverlay; the guest (tests/vm/dt/run-tests.sh) checks the probes, and
 # when it prints "GWIO-READY: powerdown", this script presses the power
@@ -14,13 +14,20 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 ids=("$@")
-((${#ids[@]})) || ids=(6.1-arm64 6.12-arm64)
+((${#ids[@]})) || mapfile -t ids < <(vm_default_ids dt)
 "$here/fetch-kernels.sh" "${ids[@]}" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-dt.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-vm_virt_dtb "$work/board.dtb" "$work" "$here/dt/bad.dtso"
+# One board DTB per architecture (qemu virt on arm64 and on armhf).
+for id in "${ids[@]}"; do
+	a=$(id_arch "$id")
+	[[ $a == arm64 || $a == armhf ]] || die "$id: vm-dt needs the arm virt board (arm64, armhf)"
+	[[ -f $work/board-$a.dtb ]] && continue
+	mkdir -p "$work/dtb-$a"
+	VM_DTB_ARCH=$a vm_virt_dtb "$work/board-$a.dtb" "$work/dtb-$a" "$here/dt/bad.dtso"
+done
 
 for id in "${ids[@]}"; do
 	echo "building for $id" >&2
@@ -44,5 +51,8 @@ press_when_ready() {
 	done
 }
 
-export GWIO_VM_DTB=$work/board.dtb
-VM_MONITOR=1 VM_DURING=press_when_ready vm_boot_all dt "$work" "${ids[@]}"
+board_of() {
+	GWIO_VM_DTB=$work/board-$(id_arch "$1").dtb
+	export GWIO_VM_DTB
+}
+VM_SETUP=board_of VM_MONITOR=1 VM_DURING=press_when_ready vm_boot_all dt "$work" "${ids[@]}"

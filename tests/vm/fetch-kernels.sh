@@ -1,6 +1,8 @@
 #!/bin/bash
 # fetch-kernels.sh [ID...] — download and unpack Debian kernels + headers for
-# the VM tests. IDs: 6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 (default: all).
+# the VM tests. IDs: 6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf
+# 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf (default: all). armhf is Debian's
+# armmp flavour, rt- the PREEMPT_RT one.
 #
 # For each ID this leaves, under ${GWIO_CACHE:-$HOME/.cache/gwio}/kernels/:
 #   <ID>/root/   image, modules, headers and kbuild unpacked into ONE tree, so
@@ -8,7 +10,7 @@
 #                resolve inside it without installing anything on the host
 #   <ID>.env     KVER KDIR VMLINUZ VMLINUX_PVH MODDIR ARCH KARCH CROSS_COMPILE
 #                DEB_ARCH QEMU QEMU_ARGS CONSOLE (sourceable). ARCH is the
-#                uname -m name (x86_64/arm64); give make the kbuild one:
+#                uname -m name (x86_64/arm64/armv7l); give make the kbuild one:
 #                make -C "$KDIR" M=... ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE"
 #   debs/        the downloaded .debs, kept so reruns need no network
 #
@@ -54,17 +56,22 @@ extract_vmlinux() {
 }
 
 fetch_one() {
-	local id=$1 series=${1%-*} darch=${1#*-}
+	local id=$1 series darch flavour
+	series=$(id_series "$id") darch=$(id_arch "$id") flavour=$(id_flavour "$id")
 	local LOG_TAG=$id
 	local img_meta hdr_meta img hdr common kbuild ver
 	ensure_apt_arch "$darch"
 
 	# 6.1 is bookworm's default kernel (linux-image-<arch>); 6.12 comes from
-	# the linux-*-6.12-<arch> meta packages (bookworm-security/backports).
+	# the linux-*-6.12-<flavour> meta packages (bookworm-security/backports).
+	# The flavour is the arch's name for amd64/arm64, armmp for armhf (not
+	# armmp-lpae: LPAE needs a Cortex-A7/A15 class core, the armmp kernel
+	# also runs on the A8/A9 gateways, the BeagleBone's AM335x among them),
+	# rt-<that> for PREEMPT_RT.
 	if [[ $series == 6.1 ]]; then
-		img_meta=linux-image-$darch hdr_meta=linux-headers-$darch
+		img_meta=linux-image-$flavour hdr_meta=linux-headers-$flavour
 	else
-		img_meta=linux-image-$series-$darch hdr_meta=linux-headers-$series-$darch
+		img_meta=linux-image-$series-$flavour hdr_meta=linux-headers-$series-$flavour
 	fi
 	local env=$KCACHE/$id.env
 	# Skip even the apt queries when neither the apt lists nor this script
@@ -79,8 +86,9 @@ fetch_one() {
 		"$img_meta:$darch" "$hdr_meta:$darch")
 	img=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-image-') || die "$img_meta: no image dependency"
 	hdr=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-headers-') || die "$hdr_meta: no headers dependency"
-	mapfile -t names < <(deps_matching '^linux-(headers-.*-common|kbuild-.*)$' "$hdr:$darch")
-	common=$(printf '%s\n' "${names[@]}" | grep -m1 -- '-common$') || die "$hdr: no -common dependency"
+	# (the rt flavours' headers share -common-rt instead of -common)
+	mapfile -t names < <(deps_matching '^linux-(headers-.*-common(-rt)?|kbuild-.*)$' "$hdr:$darch")
+	common=$(printf '%s\n' "${names[@]}" | grep -m1 -E -- '-common(-rt)?$') || die "$hdr: no -common dependency"
 	kbuild=$(printf '%s\n' "${names[@]}" | grep -m1 '^linux-kbuild-') || die "$hdr: no linux-kbuild dependency"
 
 	# The image meta points at the signed image; its contents are identical
@@ -89,7 +97,7 @@ fetch_one() {
 	apt-cache show "$img:$darch" >/dev/null 2>&1 || img=$img-unsigned
 
 	# linux-kbuild holds *host* binaries (fixdep, modpost, ...): always take
-	# the amd64 build, so cross builds for arm64 run x86 tools; unpacked in
+	# the amd64 build, so cross builds for arm64/armhf run x86 tools; unpacked in
 	# the same tree it is what the headers' relative scripts/tools links hit
 	# (DESIGN.md's "point the links at the host kbuild" step, without /usr/lib).
 	local infos
@@ -152,6 +160,16 @@ fetch_one() {
 		pvh=$dir/vmlinux-pvh
 		[[ -s $pvh ]] || pvh=$(extract_vmlinux "$vmlinuz" "$pvh")
 		[[ -n $pvh ]] || log "no PVH vmlinux (xz/zstd missing?): VMs will boot the bzImage"
+	elif [[ $darch == armhf ]]; then
+		arch=armv7l karch=arm cross=arm-linux-gnueabihf-
+		qemu=qemu-system-arm console=ttyAMA0
+		# The armmp vmlinuz is a zImage (self-decompressing), which qemu
+		# -kernel boots on -M virt; qemu makes the DTB for the board.
+		# cortex-a15: the core the virt board models best on 32 bits.
+		# highmem=off: no PCIe window above 4 GiB in the board's DTB, which
+		# the armmp (non-LPAE) kernel could not address (it boots either
+		# way, ignoring it); -m stays at run-vm.sh's 1 GiB (256 MiB highmem).
+		qemu_args="-M virt,highmem=off -accel tcg -cpu cortex-a15"
 	else
 		arch=arm64 karch=arm64 cross=aarch64-linux-gnu-
 		qemu=qemu-system-aarch64 console=ttyAMA0

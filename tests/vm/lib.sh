@@ -4,7 +4,11 @@
 GWIO_CACHE="${GWIO_CACHE:-$HOME/.cache/gwio}"
 KCACHE="$GWIO_CACHE/kernels"
 DEBCACHE="$KCACHE/debs"
-ALL_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64)
+# Every kernel the harness knows: SERIES-[rt-]ARCH, ARCH a Debian
+# architecture (armhf boots Debian's armmp flavour, rt- the PREEMPT_RT one).
+ALL_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf)
+# The four every suite runs on by default; see vm_default_ids for the rest.
+BASE_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64)
 
 # apt-get download refuses to drop privileges to _apt for a directory _apt
 # cannot write and prints a noisy warning; we are root in CI, so just say so.
@@ -17,6 +21,59 @@ valid_id() {
 	local id
 	for id in "${ALL_IDS[@]}"; do [[ $1 == "$id" ]] && return 0; done
 	return 1
+}
+
+# id_arch ID: the Debian architecture (amd64, arm64, armhf);
+# id_series ID: 6.1 or 6.12; id_flavour ID: Debian's kernel flavour
+# (amd64, arm64, armmp, rt-amd64, rt-armmp).
+id_arch() { echo "${1##*-}"; }
+id_series() { echo "${1%%-*}"; }
+id_flavour() {
+	local a=${1##*-} f
+	f=$a
+	[[ $a == armhf ]] && f=armmp
+	[[ $1 == *-rt-* ]] && f=rt-$f
+	echo "$f"
+}
+
+# vm_default_ids SUITE: the kernels SUITE runs on when given none.
+#   GWIO_VM_IDS="ID..."  overrides every suite's list (make check on one
+#                        kernel, or the whole matrix)
+#   GWIO_ARMHF=1         adds 6.1-armhf and 6.12-armhf to the suites that
+#                        run on them (ring gpio spi dt sparse harness): off
+#                        until gwio.ko builds for 32-bit ARM (issue 9's
+#                        single-word ABI); the harness self-test always has
+#                        them
+#   GWIO_RT=auto|1|0     PREEMPT_RT (6.12-rt-amd64): auto (default) adds it
+#                        to the suites that pass there (ring, spi,
+#                        sparse), 1
+#                        to gpio too (gpio fails on RT until gpio_edge.c's
+#                        threaded path keeps every edge and debounces), 0
+#                        to none
+vm_default_ids() {
+	local suite=$1 ids=()
+	if [[ -n ${GWIO_VM_IDS:-} ]]; then
+		read -r -a ids <<<"$GWIO_VM_IDS"
+		# vm-dt needs the arm virt board: its share of the list
+		[[ $suite == dt ]] && mapfile -t ids < <(printf '%s\n' "${ids[@]}" | grep -E -- '-arm(64|hf)$')
+		printf '%s\n' "${ids[@]}"
+		return
+	fi
+	case $suite in
+	dt) ids=(6.1-arm64 6.12-arm64) ;;
+	harness) ids=("${ALL_IDS[@]}") ;;
+	*) ids=("${BASE_IDS[@]}") ;;
+	esac
+	if [[ ${GWIO_ARMHF:-0} == 1 ]]; then
+		case $suite in
+		ring | gpio | spi | dt | sparse) ids+=(6.1-armhf 6.12-armhf) ;;
+		esac
+	fi
+	case ${GWIO_RT:-auto}:$suite in
+	auto:ring | auto:spi | auto:sparse | 1:ring | 1:spi | 1:gpio | 1:sparse)
+		ids+=(6.12-rt-amd64) ;;
+	esac
+	printf '%s\n' "${ids[@]}"
 }
 
 # Foreign-arch packages (arm64 kernels, busybox-static:arm64) are invisible to
@@ -140,15 +197,20 @@ vm_host_programs() {
 	done
 }
 
-# vm_virt_dtb OUT WORK [OVERLAY.dtso...]: qemu virt's own arm64 DTB for
-# the machine run-vm.sh boots (memory and CPU count are in it), its PL061
+# vm_virt_dtb OUT WORK [OVERLAY.dtso...]: qemu virt's own DTB for the
+# machine run-vm.sh boots (memory and CPU count are in it; arm64, or armhf
+# with VM_DTB_ARCH=armhf: the same board and PL061 on 32 bits), its PL061
 # given the label "pl061" that dts/overlays/gwio-qemu-virt.dtso refers to,
 # rebuilt with symbols, with the gwio overlay and any others applied.
 vm_virt_dtb() {
 	local out=$1 work=$2 top o dtbos=()
 	shift 2
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	qemu-system-aarch64 -M virt -cpu cortex-a72 -m "${GWIO_VM_MEM:-1024}" \
+	local qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72)
+	# the -M and -cpu of fetch-kernels.sh's armhf QEMU_ARGS
+	[[ ${VM_DTB_ARCH:-arm64} == armhf ]] &&
+		qemu=(qemu-system-arm -M "virt,highmem=off" -cpu cortex-a15)
+	"${qemu[@]}" -m "${GWIO_VM_MEM:-1024}" \
 		-smp "${GWIO_VM_SMP:-2}" -nographic \
 		-machine dumpdtb="$work/virt.dtb" >/dev/null 2>&1
 	dtc -q -I dtb -O dts "$work/virt.dtb" |
@@ -167,6 +229,9 @@ vm_virt_dtb() {
 # failed"; false if anything failed.  Console logs go to
 # GWIO_VM_LOGDIR/SUITE-ID.log.  Optional hooks, names of functions called
 # with "ID LOG" (their output counts like the guest's PASS/FAIL lines):
+#   VM_SETUP   called with "ID" only, in the boot's own subshell just
+#              before it: may export run-vm.sh options for that kernel
+#              (vm-dt's per-architecture GWIO_VM_DTB)
 #   VM_DURING  runs in the background while the VM boots (e.g. drives the
 #              qemu monitor, at WORK/ID.mon when VM_MONITOR=1)
 #   VM_AFTER   runs after the VM exited (e.g. checks its log on the host)
@@ -184,6 +249,7 @@ vm_boot_all() {
 		rm -f "$log"
 		(
 			during=
+			[[ -z ${VM_SETUP:-} ]] || "$VM_SETUP" "$id"
 			[[ ${VM_MONITOR:-0} == 1 ]] && export GWIO_VM_MONITOR=$work/$id.mon
 			if [[ -n ${VM_DURING:-} ]]; then
 				"$VM_DURING" "$id" "$log" &
@@ -224,7 +290,7 @@ vm_kmod_suite() {
 	local suite=$1 here id work
 	shift
 	local ids=("$@")
-	((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+	((${#ids[@]})) || mapfile -t ids < <(vm_default_ids "$suite")
 	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	"$here/fetch-kernels.sh" "${ids[@]}" >&2
 	work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-$suite.XXXXXX")

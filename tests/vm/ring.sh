@@ -1,6 +1,7 @@
 #!/bin/bash
 # ring.sh [ID...] — the gwio.ko ring suite in real Debian kernels (default:
-# all four): build gwio.ko against each kernel's headers (cross for arm64),
+# the four, 6.12-rt-amd64, and armhf with GWIO_ARMHF=1; lib.sh's
+# vm_default_ids): build gwio.ko against each kernel's headers (cross for arm64),
 # the static test programs for its arch, and run tests/vm/ring/run-tests.sh
 # in a qemu guest.  Prints each verdict and a last line "N passed, N failed".
 #
@@ -14,7 +15,7 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 ids=("$@")
-((${#ids[@]})) || ids=("${ALL_IDS[@]}")
+((${#ids[@]})) || mapfile -t ids < <(vm_default_ids ring)
 "$here/fetch-kernels.sh" "${ids[@]}" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-ring.XXXXXX")

@@ -12,7 +12,7 @@
 # timeout), or if the kernel log shows an oops/BUG/WARNING/panic/etc.
 #
 # Optional environment:
-#   GWIO_VM_DTB=file        -dtb for the arm64 virt board (device-tree tests)
+#   GWIO_VM_DTB=file        -dtb for the arm64/armhf virt board (device-tree tests)
 #   GWIO_VM_MONITOR=sock    qemu monitor on a unix socket (drive it with socat)
 #   GWIO_VM_APPEND="..."    extra kernel command line
 #   GWIO_VM_TIMEOUT=secs    hard limit for the whole VM run (default 600)
@@ -159,7 +159,8 @@ else
 	qargs+=(-kernel "$VMLINUZ")
 fi
 if [[ -n ${GWIO_VM_DTB:-} ]]; then
-	[[ $DEB_ARCH == arm64 ]] || die "GWIO_VM_DTB is only meaningful for arm64"
+	[[ $DEB_ARCH == arm64 || $DEB_ARCH == armhf ]] ||
+		die "GWIO_VM_DTB is only meaningful for the arm virt board (arm64, armhf)"
 	# Repack through dtc: a raw `-machine dumpdtb=` blob is padded to 1 MiB,
 	# and booting with it hangs the kernel silently (seen with qemu 7.2);
 	# the compacted blob boots. Harmless for already compact blobs.

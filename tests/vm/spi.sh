@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # spi.sh [ID...] — gwio.ko SPI ADC devices in real Debian kernels (default:
-# all four), on the emulated MCP3008/MCP3208 of tests/kmod through the real
+# lib.sh's vm_default_ids), on the emulated MCP3008/MCP3208 of tests/kmod through the real
 # SPI core (tests/vm/spi/run-tests.sh): every input every tick, the
 # emulator's waveform with no conversion missed, timestamps on the period,
 # overruns counted when the bus is too slow, period changes, unbind and
