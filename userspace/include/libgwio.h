@@ -69,7 +69,9 @@ struct gwio_ring_stats {
  * errno EPROTO: not a ring this library understands (ABI major, record
  * size, magic or geometry); ENOTTY: a character device that is not gwio.
  * A consumer position left invalid by a previous user (ahead of the
- * producer or more than a ring behind) is reset to the newest record.
+ * producer, or more than a ring behind a drop-newest ring) is reset to the
+ * newest record; on an overwrite ring one further behind was lapped, and
+ * the first read skips what was overwritten (counted in lost).
  *
  * One consumer at a time: a device refuses a second opener with EBUSY,
  * and so does a memory ring while another handle (in any process) has it
