@@ -13,6 +13,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -125,34 +126,88 @@ static __poll_t gwio_poll(struct file *file, poll_table *wait)
 
 /*
  * Copy records out through a small bounce buffer; returns records copied.
- * gwio_ring_cons_read() has claimed a batch before we copy it out; if the
- * copy faults, the batch is handed back unless the producer has taken
- * those slots meanwhile (overwrite), in which case they were lost anyway.
+ *
+ * Records are claimed (tail moved) only once they are in the user's
+ * buffer, so a faulting buffer costs nothing: drop-newest copies to the
+ * bounce buffer, then to user space, then publishes tail.  Under the
+ * overwrite policy a copy is only known to be intact after tail is
+ * published and oldest checked (docs/abi.md), so tail is published first
+ * and put back if the copy to user space faults; the producer never
+ * writes tail, so putting it back cannot undo anything of its.
+ *
+ * tail is the consumer's to write through its mapping: it is re-read per
+ * batch, an invalid value (gwio_ring_tail_valid()) ends the read (the
+ * caller resets it), and the loop is bounded by positions consumed, not
+ * by anything in that page.
  */
 static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
 				 size_t max)
 {
 	struct gwio_record batch[GWIO_READ_BATCH];
-	struct gwio_ring_cons cons;
-	size_t done = 0;
-	u64 seq, claimed;
-	u32 n;
+	struct gwio_consumer *cons = gdev->ring_cons;
+	const struct gwio_producer *sh = gdev->ring_shared;
+	const struct gwio_record *recs = gwio_ring_records_mem(gdev);
+	bool overwrite = READ_ONCE(gdev->prod.overflow) ==
+			 GWIO_OVERFLOW_OVERWRITE;
+	u32 size = gdev->ring_records, mask = size - 1;
+	u32 tail, head, avail, n, i, bad;
+	size_t done = 0, budget = (size_t)size + max;
+	s32 behind;
 
-	gwio_ring_cons_init(&cons, gdev->ring_cons, gdev->ring_shared,
-			    gwio_ring_records_mem(gdev));
-	while (done < max) {
-		n = gwio_ring_cons_read(&cons, batch,
-					min_t(size_t, GWIO_READ_BATCH,
-					      max - done), &seq);
+	while (done < max && budget) {
+		tail = READ_ONCE(cons->tail);
+		head = gwio_load_acquire(&sh->head);
+		if (!gwio_ring_tail_valid(head, tail, size, overwrite ?
+					  GWIO_OVERFLOW_OVERWRITE :
+					  GWIO_OVERFLOW_DROP_NEWEST)) {
+			if (!done)
+				return -ERANGE;
+			break;
+		}
+		avail = head - tail;
+		if (avail > size) {
+			/* lapped (overwrite): more than a ring back is gone */
+			tail = head - size;
+			avail = size;
+			gwio_store_release(&cons->tail, tail);
+		}
+		if (overwrite) {
+			/* overwritten before we got to them: lost */
+			behind = (s32)(READ_ONCE(sh->oldest) - tail);
+			if (behind > 0) {
+				bad = min_t(u32, behind, avail);
+				tail += bad;
+				avail -= bad;
+				gwio_store_release(&cons->tail, tail);
+			}
+		}
+		n = min_t(size_t, min_t(u32, avail, GWIO_READ_BATCH),
+			  max - done);
 		if (!n)
 			break;
-		if (copy_to_user(buf + done * sizeof(*batch), batch,
-				 n * sizeof(*batch))) {
-			claimed = seq + n;
-			gwio_cmpxchg(&gdev->ring_cons->tail, &claimed, seq);
+		budget -= min_t(size_t, budget, n);
+		for (i = 0; i < n; i++)
+			gwio_slot_read(batch[i], recs[(tail + i) & mask]);
+		bad = 0;
+		if (overwrite) {
+			gwio_store_release(&cons->tail, tail + n);
+			/* tail before oldest: pairs with gwio_ring_prod_overrun() */
+			gwio_mb();
+			behind = (s32)(READ_ONCE(sh->oldest) - tail);
+			if (behind > 0)
+				bad = min_t(u32, behind, n);
+		}
+		if (copy_to_user(buf + done * sizeof(*batch), batch + bad,
+				 (n - bad) * sizeof(*batch))) {
+			/* nothing of this batch was delivered: hand it back */
+			if (overwrite)
+				gwio_store_release(&cons->tail, tail + bad);
 			return done ? done : -EFAULT;
 		}
-		done += n;
+		if (!overwrite)
+			gwio_store_release(&cons->tail, tail + n);
+		done += n - bad;
+		cond_resched();
 	}
 	return done;
 }
@@ -178,6 +233,12 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 		goto out_unlock;
 
 	for (;;) {
+		/* a hostile tail: start again at head (docs/abi.md) */
+		if (!gwio_ring_tail_valid(gwio_load_acquire(&gdev->ring_shared->head),
+					  READ_ONCE(gdev->ring_cons->tail),
+					  gdev->ring_records,
+					  READ_ONCE(gdev->prod.overflow)))
+			gwio_ring_reset_tail(gdev);
 		if (!(file->f_flags & O_NONBLOCK)) {
 			ret = wait_event_interruptible(gdev->wq,
 						       READ_ONCE(gdev->dead) ||
@@ -194,12 +255,18 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 			ret *= sizeof(struct gwio_record);
 			break;
 		}
-		if (ret < 0)
+		if (ret < 0 && ret != -ERANGE)
 			break;
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			break;
 		}
+		/* ready but nothing read (a racing tail): never spin */
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		cond_resched();
 	}
 	atomic_dec(&gdev->ring_users);
 out_unlock:

@@ -97,7 +97,7 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	gdev->timer_armed = false;
 	gdev->timer_pos = 0;
 	gdev->timeout_pos = 0;
-	gdev->wakeups = 0;
+	gdev->tail_resets = 0;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	vfree(mem);
@@ -165,6 +165,11 @@ out:
 	return ret;
 }
 
+/*
+ * Discard every unread record: tail = head.  The consumer's own request
+ * (ioctl or read()), so a plain store in process context: the producer
+ * never writes the consumer page.
+ */
 void gwio_ring_flush(struct gwio_dev *gdev)
 {
 	unsigned long flags;
@@ -172,6 +177,28 @@ void gwio_ring_flush(struct gwio_dev *gdev)
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	gwio_store_release(&gdev->ring_cons->tail, gdev->prod.head);
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+}
+
+/*
+ * read() found a tail outside [head - size, head]: written through the
+ * mapping, not by an honest consumer.  Nothing it could name is unread, so
+ * start again at head (as a flush would) and count it.  Returns the new
+ * tail.
+ */
+u32 gwio_ring_reset_tail(struct gwio_dev *gdev)
+{
+	unsigned long flags;
+	u32 head;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	head = gdev->prod.head;
+	if (!gwio_ring_tail_valid(head, READ_ONCE(gdev->ring_cons->tail),
+				  gdev->prod.mask + 1, gdev->prod.overflow)) {
+		gwio_store_release(&gdev->ring_cons->tail, head);
+		gdev->tail_resets++;
+	}
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	return head;
 }
 
 /* Called with gdev->lock held. */
@@ -195,8 +222,8 @@ static void gwio_wake_fn(struct irq_work *work)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	gdev->wakeups++;
-	gwio_write_once(gdev->ring_shared->wakeups, gdev->wakeups);
+	gdev->prod.wakeups++;
+	gwio_ring_prod_publish_stats(&gdev->prod);
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	wake_up_interruptible(&gdev->wq);
 }
@@ -235,7 +262,7 @@ static void gwio_arm_timeout(struct gwio_dev *gdev)
 void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 	__releases(&gdev->prod_lock)
 {
-	u64 avail;
+	u32 avail;
 
 	gwio_ring_prod_publish(&gdev->prod);
 	/* order head before "waiting": pairs with gwio_consumer_ready() */
@@ -260,7 +287,7 @@ bool gwio_consumer_ready(struct gwio_dev *gdev)
 {
 	unsigned long flags;
 	bool ready = false;
-	u64 avail, tail;
+	u32 avail, tail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	WRITE_ONCE(gdev->waiting, true);
@@ -269,7 +296,7 @@ bool gwio_consumer_ready(struct gwio_dev *gdev)
 	avail = gwio_ring_prod_avail(&gdev->prod);
 	tail = gdev->prod.tail_cache;
 	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark)) ||
-	    (avail && tail < gdev->timeout_pos)) {
+	    (avail && (s32)(tail - gdev->timeout_pos) < 0)) {
 		ready = true;
 		WRITE_ONCE(gdev->waiting, false);
 	} else if (avail) {

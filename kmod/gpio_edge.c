@@ -191,16 +191,22 @@ static irqreturn_t gwio_gpio_stamp(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
 
-	WRITE_ONCE(l->stamp_ns, gwio_now_mono());
+	l->stamp_ns = gwio_now_mono();
 	return IRQ_WAKE_THREAD;
 }
 
 static irqreturn_t gwio_gpio_thread(int irq, void *data)
 {
 	struct gwio_gpio_line *l = data;
-	u64 ts = xchg(&l->stamp_ns, 0);
+	/*
+	 * IRQF_ONESHOT keeps the line masked until this thread returns, so
+	 * the primary that stamped it ran before us and cannot run again
+	 * meanwhile: plain accesses, no 64-bit xchg (32-bit ARM has none).
+	 */
+	u64 ts = l->stamp_ns;
 	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
+	l->stamp_ns = 0;
 	/* nested interrupts (expanders) come here without a primary */
 	if (!ts)
 		ts = gwio_now_mono();

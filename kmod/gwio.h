@@ -101,9 +101,9 @@ struct gwio_dev {
 	struct gwio_ring_prod prod;
 	bool waiting;			/* a consumer sleeps in poll() or read() */
 	bool timer_armed;
-	u64 timer_pos;			/* head when the timeout timer was armed */
-	u64 timeout_pos;		/* records before it waited a full timeout */
-	u64 wakeups;
+	u32 timer_pos;			/* head when the timeout timer was armed */
+	u32 timeout_pos;		/* records before it waited a full timeout */
+	u64 tail_resets;		/* hostile tails read() started over from */
 	struct hrtimer timeout_timer;
 	struct irq_work wake_work;
 	wait_queue_head_t wq;
@@ -147,6 +147,7 @@ int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 void gwio_ring_flush(struct gwio_dev *gdev);
+u32 gwio_ring_reset_tail(struct gwio_dev *gdev);
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns);
 void gwio_ring_describe_channel(struct gwio_dev *gdev,
 				const struct gwio_channel *ch);

@@ -6,21 +6,29 @@
  * consumer half; the unit tests and the host benchmark compile both, so the
  * code that is tested and measured in userspace is the code the kernel runs.
  *
- * Discipline (AF_XDP / BPF ringbuf style):
+ * Discipline (ABI 2, io_uring / AF_XDP style):
+ *  - the shared positions (head, tail, oldest) are free-running 32-bit
+ *    indices, masked by the ring size (a power of two, at most 2^31), and
+ *    every access to them is a single-word load or store: no 64-bit
+ *    atomics and no read-modify-write on shared memory, so 32-bit CPUs
+ *    (ARMv7) publish them as cheaply as 64-bit ones;
  *  - each side keeps a private copy of its own index and a cached copy of
  *    the other's, and reads the other's shared index only when the cached
- *    one says it must (ring looks full / empty);
+ *    one says it must (ring looks full / empty).  64-bit sequence numbers
+ *    are the consumer's own, extended from the 32-bit tail;
  *  - the producer writes records, then publishes head with a release store;
  *    the consumer loads head with an acquire load, reads records, then
  *    publishes tail with a release store;
- *  - tail comes from a page userspace can write: the producer never uses it
- *    for indexing, only to decide "full", so a hostile tail can only make
- *    its own consumer lose records;
- *  - under the overwrite policy both sides move tail with compare-and-swap:
- *    the producer takes the oldest record back before reusing its slot, the
- *    consumer claims the records it copied.  Whichever swap lands first owns
- *    a record, so every record is either delivered or counted as dropped,
- *    never both and never neither.
+ *  - the producer never writes the consumer page: tail is only read, and
+ *    only to decide "full" (drop-newest) or "was that record released"
+ *    (overwrite, for counting), so a hostile tail can only make its own
+ *    consumer lose records, and nothing a consumer writes can make the
+ *    producer loop;
+ *  - under the overwrite policy the producer announces every slot it is
+ *    about to reuse in oldest (store, full barrier, then it writes the
+ *    slot) and the consumer validates after copying (perf / BPF ringbuf
+ *    style): it publishes tail, issues a full barrier and drops every copy
+ *    below oldest.  See docs/abi.md for what that means for the counts.
  */
 #ifndef GWIO_RING_H
 #define GWIO_RING_H
@@ -31,37 +39,64 @@
 #include <asm/barrier.h>
 #include "uapi/gwio.h"
 
-/* acquire/release pairs: see the discipline above */
+/* acquire/release pairs on 32-bit words: see the discipline above */
 #define gwio_load_acquire(p)		smp_load_acquire(p)	/* barrier */
 #define gwio_store_release(p, v)	smp_store_release(p, v)	/* barrier */
 #define gwio_read_once(x)		READ_ONCE(x)
 #define gwio_write_once(x, v)		WRITE_ONCE(x, v)
-#define gwio_cmpxchg(p, old, new)	try_cmpxchg64(p, old, new)
+#define gwio_mb()			smp_mb()	/* store-load: see oldest */
+#define gwio_wmb()			smp_wmb()	/* stats_seq */
+#define gwio_rmb()			smp_rmb()	/* stats_seq */
+/* slots the other side may be writing: validated afterwards, or harmless */
+#define gwio_slot_read(dst, src)	((dst) = data_race(src))
 #else
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "uapi/gwio.h"
 
-/* the kernel's own types: pointers to shared __u64 fields must match */
+/* the kernel's own types */
 typedef __u8 u8;
 typedef __u32 u32;
+typedef __s32 s32;
 typedef __u64 u64;
-typedef __s64 s64;
 
 #define gwio_load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define gwio_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define gwio_read_once(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define gwio_write_once(x, v)		__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
-#define gwio_cmpxchg(p, old, new)					\
-	__atomic_compare_exchange_n(p, old, new, false, __ATOMIC_ACQ_REL,	\
-				    __ATOMIC_ACQUIRE)
+#define gwio_mb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define gwio_wmb()			__atomic_thread_fence(__ATOMIC_RELEASE)
+#define gwio_rmb()			__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define gwio_slot_read(dst, src)	((dst) = (src))
 #endif
 
-/* Records that one position value can describe as waiting. */
-static inline u64 gwio_ring_used(u64 head, u64 tail)
+/*
+ * Is @tail one an honest consumer can have left?  In [head - size, head];
+ * under the overwrite policy also further behind (up to 2^31): the
+ * producer lapped it, and the consumer skips what was overwritten.
+ * Anything else (ahead of head, or behind a drop-newest ring, which never
+ * runs past its consumer) was written through the mapping: docs/abi.md,
+ * "A tail out of range".
+ */
+static inline bool gwio_ring_tail_valid(u32 head, u32 tail, u32 size,
+					u32 overflow)
 {
-	return head - tail;
+	u32 used = head - tail;
+
+	return used <= size ||
+	       (overflow == GWIO_OVERFLOW_OVERWRITE && (s32)used > 0);
+}
+
+/* Records a consumer at @tail can still read: 0 for an invalid tail. */
+static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
+				   u32 overflow)
+{
+	u32 used = head - tail;
+
+	if (used <= size)
+		return used;
+	return gwio_ring_tail_valid(head, tail, size, overflow) ? size : 0;
 }
 
 /*
@@ -73,25 +108,37 @@ static inline bool gwio_ring_wake_due(u64 avail, u32 watermark)
 	return avail >= (watermark ? watermark : 1);
 }
 
+/* The producer page's 64-bit counters, as the consumer reads them. */
+struct gwio_ring_counters {
+	u64 produced;
+	u64 dropped;
+	u64 overruns;
+	u64 wakeups;
+};
+
 /* ---------------------------------------------------------------- producer */
 
 struct gwio_ring_prod {
 	struct gwio_producer *shared;		/* producer page */
-	struct gwio_consumer *cons;		/* consumer page: untrusted */
+	const struct gwio_consumer *cons;	/* consumer page: untrusted */
 	struct gwio_record *recs;
 	u32 mask;
 	u32 overflow;				/* enum gwio_overflow */
-	u64 head;				/* private; published lazily */
-	u64 tail_cache;
+	u32 head;				/* private; published lazily */
+	u32 tail_cache;
+	u32 oldest;				/* private copy of shared->oldest */
+	u32 stats_seq;
+	bool in_overrun;			/* ring full since last store */
+	/* private 64-bit counters: only their published copy is shared */
 	u64 produced;
 	u64 dropped;
 	u64 overruns;
-	bool in_overrun;			/* ring full since last store */
+	u64 wakeups;
 };
 
 static inline void gwio_ring_prod_init(struct gwio_ring_prod *p,
 				       struct gwio_producer *shared,
-				       struct gwio_consumer *cons,
+				       const struct gwio_consumer *cons,
 				       struct gwio_record *recs,
 				       u32 count, u32 overflow)
 {
@@ -102,45 +149,49 @@ static inline void gwio_ring_prod_init(struct gwio_ring_prod *p,
 	p->overflow = overflow;
 	p->head = 0;
 	p->tail_cache = 0;
+	/* one ring behind head: no record was ever overwritten */
+	p->oldest = 0 - count;
+	p->stats_seq = 0;
+	p->in_overrun = false;
 	p->produced = 0;
 	p->dropped = 0;
 	p->overruns = 0;
-	p->in_overrun = false;
+	p->wakeups = 0;
+	gwio_write_once(shared->oldest, p->oldest);
 }
 
 /*
  * Is the slot for p->head holding a record the consumer has not released?
  * Only re-reads the shared tail when the cached one says so.  A tail ahead
- * of head (garbage) makes the unsigned difference huge: "full".
+ * of head or more than a ring behind (garbage) makes it look "full".
  */
 static inline bool gwio_ring_prod_full(struct gwio_ring_prod *p)
 {
-	if (gwio_ring_used(p->head, p->tail_cache) <= p->mask)
+	if (p->head - p->tail_cache <= p->mask)
 		return false;
 	/* pairs with the consumer's release of tail: its reads are done */
 	p->tail_cache = gwio_load_acquire(&p->cons->tail);
-	return gwio_ring_used(p->head, p->tail_cache) > p->mask;
+	return p->head - p->tail_cache > p->mask;
 }
 
 /*
- * The ring is full.  Count the overrun; under the overwrite policy take the
- * oldest record back from the consumer (which may be claiming it at the
- * same moment: the swap decides).  True when the new record may be stored.
+ * The ring is full.  Count the overrun; under the overwrite policy announce
+ * the slot about to be reused (oldest, then a full barrier: pairs with the
+ * consumer's release of tail and barrier before it reads oldest) and look
+ * at tail once more to learn whether the consumer released that record
+ * after all.  One store, one barrier, one load: nothing a consumer writes
+ * can make this loop.  True when the new record may be stored.
  */
 static inline bool gwio_ring_prod_overrun(struct gwio_ring_prod *p)
 {
-	u64 tail = p->tail_cache;
-	u64 oldest_kept = p->head - p->mask;
-
 	if (p->overflow == GWIO_OVERFLOW_OVERWRITE) {
-		while (!gwio_cmpxchg(&p->cons->tail, &tail, oldest_kept)) {
-			if (gwio_ring_used(p->head, tail) <= p->mask) {
-				/* the consumer made room meanwhile */
-				p->tail_cache = tail;
-				return true;
-			}
-		}
-		p->tail_cache = oldest_kept;
+		p->oldest = p->head - p->mask;
+		gwio_write_once(p->shared->oldest, p->oldest);
+		/* oldest before tail is read and before the slot is written */
+		gwio_mb();
+		p->tail_cache = gwio_load_acquire(&p->cons->tail);
+		if (p->head - p->tail_cache <= p->mask)
+			return true;	/* released meanwhile: not lost */
 	}
 	p->dropped++;
 	if (!p->in_overrun) {
@@ -181,35 +232,84 @@ static inline bool gwio_ring_prod_push(struct gwio_ring_prod *p,
 	return true;
 }
 
+static inline void gwio_ring_count_store(struct gwio_count *c, u64 v)
+{
+	gwio_write_once(c->lo, (u32)v);
+	gwio_write_once(c->hi, (u32)(v >> 32));
+}
+
+/*
+ * Publish the 64-bit counters as 32-bit halves inside a sequence count:
+ * odd while they change.  Only called by the (serialised) producer.
+ */
+static inline void gwio_ring_prod_publish_stats(struct gwio_ring_prod *p)
+{
+	struct gwio_producer *sh = p->shared;
+
+	gwio_write_once(sh->stats_seq, ++p->stats_seq);
+	gwio_wmb();
+	gwio_ring_count_store(&sh->produced, p->produced);
+	gwio_ring_count_store(&sh->dropped, p->dropped);
+	gwio_ring_count_store(&sh->overruns, p->overruns);
+	gwio_ring_count_store(&sh->wakeups, p->wakeups);
+	gwio_store_release(&sh->stats_seq, ++p->stats_seq);
+}
+
 /* Make every pushed record and the counters visible to the consumer. */
 static inline void gwio_ring_prod_publish(struct gwio_ring_prod *p)
 {
-	gwio_write_once(p->shared->produced, p->produced);
-	gwio_write_once(p->shared->dropped, p->dropped);
-	gwio_write_once(p->shared->overruns, p->overruns);
+	/*
+	 * Keep oldest within a ring of head (it shares head's cache line),
+	 * so that a value left from 2^31 records ago never looks ahead of a
+	 * consumer, whatever the policy was then.
+	 */
+	if ((s32)(p->head - p->mask - 1 - p->oldest) > 0) {
+		p->oldest = p->head - p->mask - 1;
+		gwio_write_once(p->shared->oldest, p->oldest);
+	}
+	gwio_ring_prod_publish_stats(p);
 	/* pairs with the consumer's acquire of head: records are written */
 	gwio_store_release(&p->shared->head, p->head);
 }
 
 /* Unread records as the producer sees them (for wakeup decisions). */
-static inline u64 gwio_ring_prod_avail(struct gwio_ring_prod *p)
+static inline u32 gwio_ring_prod_avail(struct gwio_ring_prod *p)
 {
-	u64 used;
-
 	p->tail_cache = gwio_load_acquire(&p->cons->tail);
-	used = gwio_ring_used(p->head, p->tail_cache);
-	return used > (u64)p->mask + 1 ? (u64)p->mask + 1 : used;
+	return gwio_ring_unread(p->head, p->tail_cache, p->mask + 1,
+				p->overflow);
 }
 
 /* ---------------------------------------------------------------- consumer */
+
+/* Read the producer's counters consistently (retries while they change). */
+static inline void gwio_ring_read_counters(const struct gwio_producer *sh,
+					   struct gwio_ring_counters *out)
+{
+	u32 seq;
+
+	do {
+		seq = gwio_load_acquire(&sh->stats_seq);
+		out->produced = (u64)gwio_read_once(sh->produced.hi) << 32 |
+				gwio_read_once(sh->produced.lo);
+		out->dropped = (u64)gwio_read_once(sh->dropped.hi) << 32 |
+			       gwio_read_once(sh->dropped.lo);
+		out->overruns = (u64)gwio_read_once(sh->overruns.hi) << 32 |
+				gwio_read_once(sh->overruns.lo);
+		out->wakeups = (u64)gwio_read_once(sh->wakeups.hi) << 32 |
+			       gwio_read_once(sh->wakeups.lo);
+		gwio_rmb();
+	} while ((seq & 1) || gwio_read_once(sh->stats_seq) != seq);
+}
 
 struct gwio_ring_cons {
 	struct gwio_consumer *cons;
 	const struct gwio_producer *shared;
 	const struct gwio_record *recs;
 	u32 mask;
-	u64 tail;				/* private; published lazily */
-	u64 head_cache;
+	u32 overflow;				/* enum gwio_overflow */
+	u32 head_cache;
+	u64 tail;				/* private 64-bit sequence number */
 	u64 lost;				/* records seen to be overwritten */
 };
 
@@ -222,59 +322,95 @@ static inline void gwio_ring_cons_init(struct gwio_ring_cons *c,
 	c->shared = shared;
 	c->recs = recs;
 	c->mask = gwio_read_once(shared->record_count) - 1;
+	c->overflow = gwio_read_once(shared->overflow);
 	c->tail = gwio_read_once(cons->tail);
 	c->head_cache = gwio_load_acquire(&shared->head);
 	c->lost = 0;
 }
 
-/* Records ready to read; re-reads the shared head only when needed. */
-static inline u64 gwio_ring_cons_avail(struct gwio_ring_cons *c)
+/* Skip @n records as lost (overwritten before we could read them). */
+static inline void gwio_ring_cons_lose(struct gwio_ring_cons *c, u32 n)
 {
-	u64 avail;
+	c->lost += n;
+	c->tail += n;
+}
 
-	if (c->head_cache == c->tail)
+/*
+ * Records ready to read; re-reads the shared head only when needed.  More
+ * than a ring (lapped under overwrite, or a producer page gone bad) is
+ * reported as a ring: the next read skips the rest as lost.
+ */
+static inline u32 gwio_ring_cons_avail(struct gwio_ring_cons *c)
+{
+	u32 avail;
+
+	if (c->head_cache == (u32)c->tail)
 		c->head_cache = gwio_load_acquire(&c->shared->head);
-	avail = gwio_ring_used(c->head_cache, c->tail);
-	return (s64)avail > 0 ? avail : 0;
+	avail = c->head_cache - (u32)c->tail;
+	if ((s32)avail < 0)
+		return 0;
+	return avail <= c->mask ? avail : c->mask + 1;
+}
+
+/*
+ * How many of the @n records from the private tail are below oldest, i.e.
+ * may have been overwritten (overwrite policy).
+ */
+static inline u32 gwio_ring_cons_below_oldest(struct gwio_ring_cons *c, u32 n)
+{
+	s32 behind = (s32)(gwio_read_once(c->shared->oldest) - (u32)c->tail);
+
+	if (behind <= 0)
+		return 0;
+	return (u32)behind < n ? (u32)behind : n;
 }
 
 /*
  * Copy up to @max records into @out and hand them back to the producer.
  * Returns how many were copied; the first one has sequence number
- * *@first_seq.  Records the producer took back (overwrite policy) or a
- * flush discarded are skipped and added to c->lost, so sequence numbers
- * jump by exactly what was lost.
+ * *@first_seq.  Records the producer overwrote before or while they were
+ * copied (overwrite policy) are skipped and added to c->lost, so sequence
+ * numbers jump by exactly what this consumer lost.
  */
 static inline u32 gwio_ring_cons_read(struct gwio_ring_cons *c,
 				      struct gwio_record *out, u32 max,
 				      u64 *first_seq)
 {
-	u64 shared_tail, avail;
-	u32 n, i;
+	u64 start = c->tail;
+	u32 avail, n, i, bad;
 
-	shared_tail = gwio_load_acquire(&c->cons->tail);
-	for (;;) {
-		/* ahead of us: the producer or a flush took records back */
-		if ((s64)(shared_tail - c->tail) > 0) {
-			c->lost += shared_tail - c->tail;
-			c->tail = shared_tail;
+	c->head_cache = gwio_load_acquire(&c->shared->head);
+	avail = c->head_cache - (u32)c->tail;
+	if ((s32)avail < 0) {
+		avail = 0;	/* head behind us: a producer page gone bad */
+	} else if (avail > c->mask + 1) {
+		/* lapped: what is more than a ring behind head is gone */
+		gwio_ring_cons_lose(c, avail - c->mask - 1);
+		avail = c->mask + 1;
+	}
+	if (c->overflow == GWIO_OVERFLOW_OVERWRITE) {
+		bad = gwio_ring_cons_below_oldest(c, avail);
+		gwio_ring_cons_lose(c, bad);
+		avail -= bad;
+	}
+	n = avail < max ? avail : max;
+	for (i = 0; i < n; i++)
+		gwio_slot_read(out[i], c->recs[(u32)(c->tail + i) & c->mask]);
+	if (n || c->tail != start)
+		gwio_store_release(&c->cons->tail, (u32)(c->tail + n));
+	if (n && c->overflow == GWIO_OVERFLOW_OVERWRITE) {
+		/*
+		 * tail before oldest (pairs with the producer's barrier): a
+		 * slot the producer rewrote under the copy is below oldest
+		 * now, and one it had not announced is intact.
+		 */
+		gwio_mb();
+		bad = gwio_ring_cons_below_oldest(c, n);
+		if (bad) {
+			gwio_ring_cons_lose(c, bad);
+			n -= bad;
+			memmove(out, out + bad, n * sizeof(*out));
 		}
-		c->head_cache = gwio_load_acquire(&c->shared->head);
-		/* head can trail a tail the producer advanced mid-batch */
-		avail = gwio_ring_used(c->head_cache, c->tail);
-		if ((s64)avail < 0)
-			avail = 0;
-		n = avail < max ? (u32)avail : max;
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			out[i] = c->recs[(c->tail + i) & c->mask];
-		/* the copies count only if no slot was taken back meanwhile */
-		if (gwio_cmpxchg(&c->cons->tail, &shared_tail, c->tail + n))
-			break;
-		/* lapped while copying: a smaller batch finishes sooner */
-		if (max > 16)
-			max /= 2;
 	}
 	*first_seq = c->tail;
 	c->tail += n;
@@ -290,10 +426,10 @@ static inline u32 gwio_ring_cons_peek(struct gwio_ring_cons *c,
 				      const struct gwio_record **recs,
 				      u32 max)
 {
-	u64 avail = gwio_ring_cons_avail(c);
-	u32 idx = (u32)(c->tail & c->mask);
+	u32 avail = gwio_ring_cons_avail(c);
+	u32 idx = (u32)c->tail & c->mask;
 	u32 to_wrap = c->mask + 1 - idx;
-	u32 n = avail < max ? (u32)avail : max;
+	u32 n = avail < max ? avail : max;
 
 	if (n > to_wrap)
 		n = to_wrap;
@@ -306,17 +442,10 @@ static inline void gwio_ring_cons_skip(struct gwio_ring_cons *c, u32 n)
 	c->tail += n;
 }
 
-/*
- * Hand the records skipped after gwio_ring_cons_peek() back.  Never moves
- * tail backwards over records the producer already took back.
- */
+/* Hand the records skipped after gwio_ring_cons_peek() back. */
 static inline void gwio_ring_cons_release(struct gwio_ring_cons *c)
 {
-	u64 tail = gwio_read_once(c->cons->tail);
-
-	while ((s64)(c->tail - tail) > 0 &&
-	       !gwio_cmpxchg(&c->cons->tail, &tail, c->tail))
-		;
+	gwio_store_release(&c->cons->tail, (u32)c->tail);
 }
 
 #endif /* GWIO_RING_H */

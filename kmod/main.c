@@ -133,11 +133,9 @@ static int __init gwio_init(void)
 {
 	int ret;
 
-	/* the ABI promises these offsets; the reserved words keep them */
-	BUILD_BUG_ON(sizeof(struct gwio_record) != 16);
-	BUILD_BUG_ON(offsetof(struct gwio_producer, head) != 64);
-	BUILD_BUG_ON(offsetof(struct gwio_producer, produced) != 128);
+	/* the uapi header asserts the offsets; these are the kernel's own */
 	BUILD_BUG_ON(sizeof(struct gwio_producer) > PAGE_SIZE);
+	BUILD_BUG_ON(GWIO_RING_MAX_RECORDS > (1U << 31));
 
 	ret = gwio_check_params();
 	if (ret)

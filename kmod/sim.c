@@ -66,13 +66,14 @@ struct gwio_sim {
 
 static u32 gwio_sim_value(const struct gwio_sim_chan *c)
 {
-	u32 phase, quarter, step;
+	u32 phase, quarter, step, pos;
 
 	if (c->wave == GWIO_SIM_COUNTER)
 		return (u32)c->seq;
 
-	/* phase in 1/256 turns */
-	phase = (u32)div_u64((c->seq % c->cycle) * 256, c->cycle);
+	/* phase in 1/256 turns; div_u64_rem: no 64-bit '%' on 32-bit ARM */
+	div_u64_rem(c->seq, c->cycle, &pos);
+	phase = (u32)div_u64((u64)pos * 256, c->cycle);
 	switch (c->wave) {
 	case GWIO_SIM_SQUARE:
 		return phase < 128 ? GWIO_SIM_FULL_SCALE : 0;

@@ -223,41 +223,35 @@ static const struct attribute_group gwio_dev_group = {
 };
 
 /*
- * statistics/: the producer page's counters, for people and scripts.
- * gdev->lock keeps a resize from freeing the page under the read.
+ * statistics/: the producer's counters, for people and scripts.  Read
+ * from its private 64-bit copies under prod_lock: a 32-bit CPU cannot
+ * load them in one go.
  */
-#define GWIO_STAT_ATTR(field)						\
+#define GWIO_STAT_ATTR(field, expr)					\
 static ssize_t field##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	struct gwio_dev *gdev = to_gwio_dev(dev);			\
+	unsigned long flags;						\
 	u64 val;							\
 									\
-	mutex_lock(&gdev->lock);					\
-	val = gwio_read_once(gdev->ring_shared->field);			\
-	mutex_unlock(&gdev->lock);					\
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);			\
+	val = (expr);							\
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);		\
 	return sysfs_emit(buf, "%llu\n", val);				\
 }									\
 static DEVICE_ATTR_RO(field)
 
-GWIO_STAT_ATTR(produced);
-GWIO_STAT_ATTR(dropped);
-GWIO_STAT_ATTR(overruns);
-GWIO_STAT_ATTR(wakeups);
-
-static ssize_t unread_show(struct device *dev,
-			   struct device_attribute *attr, char *buf)
-{
-	struct gwio_dev *gdev = to_gwio_dev(dev);
-	u64 unread;
-
-	mutex_lock(&gdev->lock);
-	unread = gwio_load_acquire(&gdev->ring_shared->head) -
-		 gwio_read_once(gdev->ring_cons->tail);
-	mutex_unlock(&gdev->lock);
-	return sysfs_emit(buf, "%llu\n", unread);
-}
-static DEVICE_ATTR_RO(unread);
+GWIO_STAT_ATTR(produced, gdev->prod.produced);
+GWIO_STAT_ATTR(dropped, gdev->prod.dropped);
+GWIO_STAT_ATTR(overruns, gdev->prod.overruns);
+GWIO_STAT_ATTR(wakeups, gdev->prod.wakeups);
+GWIO_STAT_ATTR(tail_resets, gdev->tail_resets);
+/* 0 for an invalid tail (docs/abi.md): nothing is readable then */
+GWIO_STAT_ATTR(unread, gwio_ring_unread(gdev->prod.head,
+					READ_ONCE(gdev->ring_cons->tail),
+					gdev->prod.mask + 1,
+					gdev->prod.overflow));
 
 static struct attribute *gwio_stat_attrs[] = {
 	&dev_attr_produced.attr,
@@ -265,6 +259,7 @@ static struct attribute *gwio_stat_attrs[] = {
 	&dev_attr_overruns.attr,
 	&dev_attr_wakeups.attr,
 	&dev_attr_unread.attr,
+	&dev_attr_tail_resets.attr,
 	NULL,
 };
 

@@ -13,8 +13,13 @@
  *
  * The producer page, the channel table and the records are mapped
  * together (one read-only mapping of data_offset + record_count *
- * record_size bytes, starting at page offset GWIO_PRODUCER_PGOFF).  A record's 64-bit position in the ring
- * is its sequence number; its slot is position & (record_count - 1).
+ * record_size bytes, starting at page offset GWIO_PRODUCER_PGOFF).
+ *
+ * (2.0) Positions are free-running 32-bit indices: a record at position p
+ * is in slot p & (record_count - 1); head, tail and oldest wrap at 2^32
+ * and are compared modulo 2^32 (record_count is at most 2^31).  Every
+ * shared word is 32 bits wide and read or written with single-word loads
+ * and stores, so 32- and 64-bit CPUs and processes share one layout.
  *
  * See docs/abi.md for the memory-ordering rules and the overrun protocol.
  */
@@ -32,8 +37,8 @@
  * A consumer refuses a ring whose major differs from the one it was built
  * with and ignores what it does not know of a newer minor.
  */
-#define GWIO_ABI_MAJOR		1
-#define GWIO_ABI_MINOR		2
+#define GWIO_ABI_MAJOR		2
+#define GWIO_ABI_MINOR		0
 
 /* Page offsets to pass to mmap() (multiplied by the page size). */
 #define GWIO_CONSUMER_PGOFF	0
@@ -41,7 +46,7 @@
 
 /* One record: 16 bytes, naturally aligned, never straddles the wrap. */
 struct gwio_record {
-	__u64 ts_ns;		/* sample time, in the ring's clock */
+	__aligned_u64 ts_ns;	/* sample time, in the ring's clock */
 	__u32 value;		/* raw value: ADC code, line level, ... */
 	__u16 channel;		/* channel index on this device */
 	__u8  kind;		/* enum gwio_kind */
@@ -74,18 +79,27 @@ enum gwio_overflow {
 
 /*
  * The page at GWIO_CONSUMER_PGOFF, the only one userspace may write.
- * The consumer publishes tail with a release store after it is done with
- * every record before it.
+ * The consumer publishes tail (the position of the oldest record it has
+ * not finished with) with a release store after it is done with every
+ * record before it.  The kernel's producer only reads it.
  */
 struct gwio_consumer {
-	__u64 tail;
+	__u32 tail;
+	__u32 reserved[15];
+};
+
+/* (2.0) A 64-bit counter as two 32-bit halves; see stats_seq. */
+struct gwio_count {
+	__u32 lo;
+	__u32 hi;
 };
 
 /*
  * The page at GWIO_PRODUCER_PGOFF.  Geometry is fixed for the life of a
- * mapping; head and the counters change.  The reserved words put each group
- * on its own 64-byte cache line (head at byte 64, counters at 128) so the
- * consumer's reads of head do not contend with the counter updates.
+ * mapping; head, oldest and the counters change.  The reserved words put
+ * each group on its own 64-byte cache line (positions at byte 64,
+ * counters at 128) so the consumer's reads of head do not contend with
+ * the counter updates.
  */
 struct gwio_producer {
 	/* geometry, written once before the ring can be mapped */
@@ -93,7 +107,7 @@ struct gwio_producer {
 	__u16 abi_major;
 	__u16 abi_minor;
 	__u32 record_size;	/* sizeof(struct gwio_record) */
-	__u32 record_count;	/* power of two */
+	__u32 record_count;	/* power of two, at most 2^31 */
 	__u32 data_offset;	/* bytes from this page to record 0 */
 	__s32 clock_id;		/* CLOCK_MONOTONIC, CLOCK_BOOTTIME, ... */
 	__u32 overflow;		/* enum gwio_overflow */
@@ -103,15 +117,27 @@ struct gwio_producer {
 	__u32 reserved0[7];
 
 	/* producer position: one past the newest published record */
-	__u64 head;
-	__u64 reserved1[7];
+	__u32 head;
+	/*
+	 * (2.0, overwrite policy) records before this position may have
+	 * been overwritten: the producer stores it before it rewrites a
+	 * slot, so a consumer drops every copy below it (docs/abi.md).
+	 */
+	__u32 oldest;
+	__u32 reserved1[14];
 
-	/* statistics, updated by the producer; read them relaxed */
-	__u64 produced;		/* records offered */
-	__u64 dropped;		/* records the consumer will never see */
-	__u64 overruns;		/* times the ring ran full */
-	__u64 wakeups;		/* times a waiting consumer was woken */
-	__u64 reserved2[4];
+	/*
+	 * statistics, updated by the producer.  (2.0) stats_seq is odd
+	 * while they change: read it (acquire), the counters, then it
+	 * again, and retry if it was odd or has changed.
+	 */
+	__u32 stats_seq;
+	__u32 reserved2;
+	struct gwio_count produced;	/* records offered */
+	struct gwio_count dropped;	/* records the producer discarded */
+	struct gwio_count overruns;	/* times the ring ran full */
+	struct gwio_count wakeups;	/* times a waiting consumer was woken */
+	__u32 reserved3[6];
 };
 
 /*
@@ -139,9 +165,9 @@ struct gwio_info {
 	__u32 record_size;
 	__u32 record_count;
 	__u32 channel_count;
-	__u64 consumer_map_size;	/* length for the mmap at pgoff 0 */
-	__u64 producer_map_size;	/* length for the mmap at pgoff 1 */
-	__u64 reserved[4];
+	__aligned_u64 consumer_map_size;	/* length for the mmap at pgoff 0 */
+	__aligned_u64 producer_map_size;	/* length for the mmap at pgoff 1 */
+	__aligned_u64 reserved[4];
 };
 
 #define GWIO_IOC_MAGIC		'G'
@@ -152,5 +178,33 @@ struct gwio_info {
 #define GWIO_IOC_STOP		_IO(GWIO_IOC_MAGIC, 0x03)
 /* Discard every unread record: tail = head. */
 #define GWIO_IOC_FLUSH		_IO(GWIO_IOC_MAGIC, 0x04)
+
+/*
+ * (2.0) The mapped layout is the same for every ABI (32- and 64-bit
+ * processes, any architecture): offsets of the shared words.
+ */
+#ifdef __cplusplus
+#define GWIO_STATIC_ASSERT(c, m)	static_assert(c, m)
+#elif defined(__KERNEL__) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#define GWIO_STATIC_ASSERT(c, m)	_Static_assert(c, m)
+#endif
+#ifdef GWIO_STATIC_ASSERT
+GWIO_STATIC_ASSERT(sizeof(struct gwio_record) == 16, "record size");
+GWIO_STATIC_ASSERT(sizeof(struct gwio_consumer) == 64, "consumer page");
+GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, head) == 64,
+		   "head on the second cache line");
+GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, oldest) == 68,
+		   "oldest beside head");
+GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, stats_seq) == 128,
+		   "counters on the third cache line");
+GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, produced) == 136,
+		   "produced");
+GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, wakeups) == 160,
+		   "wakeups");
+GWIO_STATIC_ASSERT(sizeof(struct gwio_producer) == 192, "producer header");
+GWIO_STATIC_ASSERT(sizeof(struct gwio_channel_entry) == 48, "channel entry");
+GWIO_STATIC_ASSERT(sizeof(struct gwio_info) == 72, "GWIO_IOC_INFO");
+#undef GWIO_STATIC_ASSERT
+#endif
 
 #endif /* _UAPI_LINUX_GWIO_H */

@@ -351,7 +351,7 @@ static void test_open_rejects_bad_producer_page(void **state)
 /* Junk a previous user left in the consumer page does not wedge us. */
 static void test_open_repairs_garbage_tail(void **state)
 {
-	const uint64_t junk[] = { 1ull << 50, (uint64_t)-100, 3 + 64 + 1 };
+	const uint32_t junk[] = { 1u << 30, (uint32_t)-100, 3 + 64 + 1 };
 	size_t i;
 
 	(void)state;
@@ -365,7 +365,7 @@ static void test_open_repairs_garbage_tail(void **state)
 
 		assert_non_null(m);
 		push_n(m, 0, 3);
-		gwio_memring_producer(m)->cons->tail = junk[i];
+		((struct gwio_consumer *)gwio_memring_producer(m)->cons)->tail = junk[i];
 		ring = open_consumer(m, O_NONBLOCK);
 		gwio_ring_get_stats(ring, &stats);
 		assert_int_equal(stats.next_seq, 3);

@@ -6,7 +6,9 @@
  * Every record a test produces encodes the number it was offered as (its
  * "offer index"), so a consumer can tell exactly which record it got.
  * Positions start at 0 and, where the test is given one as prestate, near
- * 2^32 or near 2^64 so that the 64-bit counters wrap during the test.
+ * 2^31 or near 2^32 so that the 32-bit shared positions cross the signed
+ * boundary or wrap during the test (the consumer's 64-bit sequence
+ * numbers keep counting).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -36,8 +38,9 @@ struct test_ring {
 };
 
 static const uint64_t start_zero = 0;
+static const uint64_t start_u31 = (1ull << 31) - 5;
 static const uint64_t start_u32 = (uint64_t)UINT32_MAX - 5;
-static const uint64_t start_u64 = UINT64_MAX - 20;
+#define start_u64 start_u31	/* the stress runs' second start */
 
 /*
  * A ring whose producer and consumer both stand at @start, as if @start
@@ -67,10 +70,12 @@ static struct test_ring *ring_new(uint32_t count, uint32_t overflow,
 
 	gwio_ring_prod_init(&r->p, &r->shared, &r->cons_page, r->recs, count,
 			    overflow);
-	r->p.head = start;
-	r->p.tail_cache = start;
-	r->shared.head = start;
-	r->cons_page.tail = start;
+	r->p.head = (u32)start;
+	r->p.tail_cache = (u32)start;
+	r->p.oldest = (u32)start - count;
+	r->shared.oldest = r->p.oldest;
+	r->shared.head = (u32)start;
+	r->cons_page.tail = (u32)start;
 	gwio_ring_cons_init(&r->c, &r->cons_page, &r->shared, r->recs);
 	return r;
 }
@@ -93,6 +98,15 @@ static void ring_free(struct test_ring *r)
 	assert_guards_intact(r);
 	free(r->mem);
 	free(r);
+}
+
+/* The producer page's counters, read the way a consumer must. */
+static struct gwio_ring_counters ctr(const struct test_ring *r)
+{
+	struct gwio_ring_counters c;
+
+	gwio_ring_read_counters(&r->shared, &c);
+	return c;
 }
 
 static struct gwio_record make_rec(uint64_t n)
@@ -177,10 +191,10 @@ static void test_fill_exactly_full(void **state)
 	assert_true(gwio_ring_prod_full(&r->p));
 	gwio_ring_prod_publish(&r->p);
 	assert_int_equal(gwio_ring_prod_avail(&r->p), count);
-	assert_int_equal(r->shared.produced, count);
-	assert_int_equal(r->shared.dropped, 0);
-	assert_int_equal(r->shared.overruns, 0);
-	assert_int_equal(r->shared.head, start + count);
+	assert_int_equal(ctr(r).produced, count);
+	assert_int_equal(ctr(r).dropped, 0);
+	assert_int_equal(ctr(r).overruns, 0);
+	assert_int_equal(r->shared.head, (u32)(start + count));
 
 	n = gwio_ring_cons_read(&r->c, out, 32, &seq);
 	assert_int_equal(n, count);
@@ -190,7 +204,7 @@ static void test_fill_exactly_full(void **state)
 	assert_int_equal(r->c.lost, 0);
 
 	/* a read hands the slots back at once */
-	assert_int_equal(r->cons_page.tail, start + count);
+	assert_int_equal(r->cons_page.tail, (u32)(start + count));
 	assert_false(gwio_ring_prod_full(&r->p));
 	assert_int_equal(gwio_ring_prod_avail(&r->p), 0);
 	ring_free(r);
@@ -223,8 +237,8 @@ static void wrap_many_times(uint64_t start, uint32_t overflow)
 		consumed += n;
 	}
 	assert_true(produced > 100 * count);
-	assert_int_equal(r->shared.produced, produced);
-	assert_int_equal(r->shared.dropped, 0);
+	assert_int_equal(ctr(r).produced, produced);
+	assert_int_equal(ctr(r).dropped, 0);
 	assert_int_equal(r->c.lost, 0);
 	ring_free(r);
 }
@@ -239,11 +253,14 @@ static void test_wrap_overwrite(void **state)
 	wrap_many_times(prestate_start(state), GWIO_OVERFLOW_OVERWRITE);
 }
 
-/* The signed distance crosses 2^64: positions keep working modulo 2^64. */
-static void test_u64_counter_wraps(void **state)
+/*
+ * The shared 32-bit positions wrap; the consumer's 64-bit sequence
+ * numbers keep counting past 2^32.
+ */
+static void test_u32_position_wraps(void **state)
 {
 	struct test_ring *r = ring_new(4, GWIO_OVERFLOW_DROP_NEWEST,
-				       UINT64_MAX - 1);
+				       UINT32_MAX - 1);
 	struct gwio_record out[4];
 	u64 seq;
 
@@ -253,9 +270,94 @@ static void test_u64_counter_wraps(void **state)
 	assert_int_equal(r->shared.head, 2);
 	assert_int_equal(gwio_ring_cons_avail(&r->c), 4);
 	assert_int_equal(gwio_ring_cons_read(&r->c, out, 4, &seq), 4);
-	assert_int_equal(seq, UINT64_MAX - 1);
+	assert_int_equal(seq, UINT32_MAX - 1);
 	assert_rec(&out[3], 3, 0);
+	assert_int_equal(r->cons_page.tail, 2);
+	assert_true(push_n(r, 4, 2));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, 4, &seq), 2);
+	assert_int_equal(seq, (1ull << 32) + 2);
+	assert_rec(&out[0], 4, 0);
 	ring_free(r);
+}
+
+/*
+ * ABI 2.0: the same layout for every process, and every shared word is
+ * 32 bits wide (the uapi header asserts the offsets at compile time too).
+ */
+static void test_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct gwio_consumer), 64);
+	assert_int_equal(sizeof(((struct gwio_consumer *)0)->tail), 4);
+	assert_int_equal(offsetof(struct gwio_producer, head), 64);
+	assert_int_equal(sizeof(((struct gwio_producer *)0)->head), 4);
+	assert_int_equal(offsetof(struct gwio_producer, oldest), 68);
+	assert_int_equal(offsetof(struct gwio_producer, stats_seq), 128);
+	assert_int_equal(offsetof(struct gwio_producer, produced), 136);
+	assert_int_equal(offsetof(struct gwio_producer, dropped), 144);
+	assert_int_equal(offsetof(struct gwio_producer, overruns), 152);
+	assert_int_equal(offsetof(struct gwio_producer, wakeups), 160);
+	assert_int_equal(sizeof(struct gwio_producer), 192);
+	assert_int_equal(sizeof(struct gwio_record), 16);
+	assert_int_equal(_Alignof(struct gwio_record), 8);
+	assert_int_equal(sizeof(struct gwio_info), 72);
+	assert_int_equal(offsetof(struct gwio_info, consumer_map_size), 24);
+	assert_int_equal(GWIO_ABI_MAJOR, 2);
+}
+
+/*
+ * 64-bit counters are published as 32-bit halves inside a sequence count:
+ * a reader never sees halves of two different values, even across a
+ * carry into the high word (what a 32-bit CPU would tear).
+ */
+struct count_race {
+	struct test_ring *r;
+	int done;
+};
+
+static void *count_writer(void *arg)
+{
+	struct count_race *cr = arg;
+	struct gwio_ring_prod *p = &cr->r->p;
+	uint64_t i;
+
+	for (i = 0; i < 2000000; i++) {
+		/* both halves change every time: a torn read mismatches */
+		uint64_t v = i << 32 | (uint32_t)(i * 2654435761u);
+
+		p->produced = v;
+		p->dropped = v;
+		p->overruns = v;
+		p->wakeups = v;
+		gwio_ring_prod_publish_stats(p);
+	}
+	__atomic_store_n(&cr->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_counters_consistent(void **state)
+{
+	struct count_race cr = { .r = ring_new(8, GWIO_OVERFLOW_DROP_NEWEST, 0) };
+	uint64_t reads = 0, bad = 0;
+	pthread_t w;
+
+	(void)state;
+	assert_int_equal(pthread_create(&w, NULL, count_writer, &cr), 0);
+	while (!__atomic_load_n(&cr.done, __ATOMIC_ACQUIRE)) {
+		struct gwio_ring_counters c = ctr(cr.r);
+
+		reads++;
+		bad += (uint32_t)c.produced !=
+		       (uint32_t)((c.produced >> 32) * 2654435761u) ||
+		       c.dropped != c.produced || c.overruns != c.produced ||
+		       c.wakeups != c.produced;
+	}
+	assert_int_equal(pthread_join(w, NULL), 0);
+	assert_int_equal(bad, 0);
+	assert_true(reads > 0);
+	assert_int_equal(ctr(cr.r).produced >> 32, 1999999);
+	ring_free(cr.r);
 }
 
 /* ----------------------------------------------------------- drop newest */
@@ -276,10 +378,10 @@ static void test_drop_newest_full(void **state)
 		assert_false(gwio_ring_prod_push(&r->p, &rec));
 	}
 	gwio_ring_prod_publish(&r->p);
-	assert_int_equal(r->shared.produced, count + 5);
-	assert_int_equal(r->shared.dropped, 5);
-	assert_int_equal(r->shared.overruns, 1);
-	assert_int_equal(r->shared.head, start + count);
+	assert_int_equal(ctr(r).produced, count + 5);
+	assert_int_equal(ctr(r).dropped, 5);
+	assert_int_equal(ctr(r).overruns, 1);
+	assert_int_equal(r->shared.head, (u32)(start + count));
 
 	/* free two slots; the next stored record says records went missing */
 	assert_int_equal(gwio_ring_cons_read(&r->c, out, 2, &seq), 2);
@@ -296,9 +398,9 @@ static void test_drop_newest_full(void **state)
 	assert_true(push_n(r, 300, count));
 	assert_false(push_n(r, 400, 3));
 	gwio_ring_prod_publish(&r->p);
-	assert_int_equal(r->shared.produced, count + 5 + 2 + count + 3);
-	assert_int_equal(r->shared.dropped, 8);
-	assert_int_equal(r->shared.overruns, 2);
+	assert_int_equal(ctr(r).produced, count + 5 + 2 + count + 3);
+	assert_int_equal(ctr(r).dropped, 8);
+	assert_int_equal(ctr(r).overruns, 2);
 	assert_int_equal(r->c.lost, 0);
 	ring_free(r);
 }
@@ -341,10 +443,10 @@ static void overwrite_lost(uint64_t start, uint32_t extra)
 
 	assert_true(push_n(r, 0, count + extra));
 	gwio_ring_prod_publish(&r->p);
-	assert_int_equal(r->shared.produced, count + extra);
-	assert_int_equal(r->shared.dropped, extra);
-	assert_int_equal(r->shared.overruns, extra ? 1 : 0);
-	assert_int_equal(r->shared.head, start + count + extra);
+	assert_int_equal(ctr(r).produced, count + extra);
+	assert_int_equal(ctr(r).dropped, extra);
+	assert_int_equal(ctr(r).overruns, extra ? 1 : 0);
+	assert_int_equal(r->shared.head, (u32)(start + count + extra));
 
 	while ((n = gwio_ring_cons_read(&r->c, out, count, &seq)) != 0) {
 		/* the sequence jumps by exactly what was reported lost */
@@ -359,7 +461,7 @@ static void overwrite_lost(uint64_t start, uint32_t extra)
 	/* exactly the records the producer took back, no more */
 	assert_int_equal(r->c.lost, extra);
 	assert_int_equal(received, count);
-	assert_int_equal(received + r->shared.dropped, r->shared.produced);
+	assert_int_equal(received + ctr(r).dropped, ctr(r).produced);
 
 	/* caught up: no more loss, flags untouched (no AFTER_DROP here) */
 	assert_true(push_n(r, 1000, 3));
@@ -428,16 +530,16 @@ static void hostile_tail(uint32_t overflow, uint64_t start)
 	 * which lets the producer reuse slots its own consumer never read.
 	 */
 	const struct {
-		uint64_t tail;
+		uint32_t tail;
 		bool always;
 	} tails[] = {
-		{ start + (1ull << 40), true },
-		{ start - count - 1, true },
-		{ start - (1ull << 40), true },
-		{ start ^ (1ull << 63), true },
-		{ start + count / 2 + 1, false },
-		{ start + count + 1, false },
-		{ UINT64_MAX, false },
+		{ (u32)start + (1u << 30), true },
+		{ (u32)start - count - 1, true },
+		{ (u32)start - (1u << 30), true },
+		{ (u32)start ^ (1u << 31), true },
+		{ (u32)start + count / 2 + 1, false },
+		{ (u32)start + count + 1, false },
+		{ UINT32_MAX, false },
 		{ 0, false },
 	};
 	size_t t;
@@ -460,7 +562,7 @@ static void hostile_tail(uint32_t overflow, uint64_t start)
 				gwio_ring_prod_publish(&r->p);
 		}
 		gwio_ring_prod_publish(&r->p);
-		assert_int_equal(r->shared.produced, pushed);
+		assert_int_equal(ctr(r).produced, pushed);
 		if (overflow == GWIO_OVERFLOW_DROP_NEWEST) {
 			/*
 			 * The producer trusted the garbage only to decide
@@ -469,13 +571,15 @@ static void hostile_tail(uint32_t overflow, uint64_t start)
 			 */
 			if (tails[t].always)
 				assert_int_equal(stored, count);
-			assert_int_equal(r->shared.head, start + stored);
-			assert_int_equal(r->shared.dropped, pushed - stored);
+			assert_int_equal(r->shared.head, (u32)(start + stored));
+			assert_int_equal(ctr(r).dropped, pushed - stored);
 		} else {
-			/* it takes the slots back and always stores */
-			assert_int_equal(r->shared.head, start + pushed);
-			assert_int_equal(r->cons_page.tail,
-					 start + pushed - count);
+			/* it always stores, and never writes the tail */
+			assert_int_equal(r->shared.head, (u32)(start + pushed));
+			assert_int_equal(r->cons_page.tail, tails[t].tail);
+			if (tails[t].always)
+				assert_int_equal(ctr(r).dropped,
+						 pushed - count);
 		}
 		assert_true(gwio_ring_prod_avail(&r->p) <= count);
 		ring_free(r);	/* checks the guards */
@@ -501,9 +605,9 @@ static void test_garbage_consumer_tail(void **state)
 {
 	uint64_t start = prestate_start(state);
 	const uint32_t count = 8;
-	const uint64_t tails[] = {
-		start + (1ull << 50), start - (1ull << 50), start + 5,
-		start - count - 3, start ^ (1ull << 63),
+	const uint32_t tails[] = {
+		(u32)start + (1u << 30), (u32)start - (1u << 30),
+		(u32)start + 5, (u32)start - count - 3, (u32)start ^ (1u << 31),
 	};
 	uint32_t policy;
 	size_t t;
@@ -595,7 +699,7 @@ static void test_peek_across_wrap(void **state)
 	assert_ptr_equal(recs, &r->recs[count - 3]);
 	gwio_ring_cons_skip(&r->c, 3);
 	gwio_ring_cons_release(&r->c);
-	assert_int_equal(r->cons_page.tail, base + 3);
+	assert_int_equal(r->cons_page.tail, (u32)(base + 3));
 
 	n = gwio_ring_cons_peek(&r->c, &recs, 100);
 	assert_int_equal(n, 4);
@@ -766,6 +870,7 @@ static void run_stress(enum stress_mode mode, uint64_t start)
 		GWIO_OVERFLOW_OVERWRITE : GWIO_OVERFLOW_DROP_NEWEST;
 	pthread_t prod, cons;
 	const struct gwio_producer *sh;
+	struct gwio_ring_counters shc;
 
 	s.r = ring_new(256, policy, start);
 	sh = &s.r->shared;
@@ -773,31 +878,39 @@ static void run_stress(enum stress_mode mode, uint64_t start)
 	assert_int_equal(pthread_create(&prod, NULL, stress_producer, &s), 0);
 	assert_int_equal(pthread_join(prod, NULL), 0);
 	assert_int_equal(pthread_join(cons, NULL), 0);
+	shc = ctr(s.r);
 
 	print_message("  %llu produced: %llu received, %llu dropped, %llu lost, "
 		      "%llu overruns\n",
-		      (unsigned long long)sh->produced,
+		      (unsigned long long)shc.produced,
 		      (unsigned long long)s.received,
-		      (unsigned long long)sh->dropped,
+		      (unsigned long long)shc.dropped,
 		      (unsigned long long)s.r->c.lost,
-		      (unsigned long long)sh->overruns);
+		      (unsigned long long)shc.overruns);
 	if (s.errors)
 		fail_msg("%llu errors, first: %s",
 			 (unsigned long long)s.errors, s.first_error);
-	assert_int_equal(sh->produced, s.records);
-	assert_int_equal(sh->head, start + s.received + s.r->c.lost);
-	/* every record was either delivered or counted dropped, once */
-	assert_int_equal(sh->produced, s.received + sh->dropped);
+	assert_int_equal(shc.produced, s.records);
+	/* every position was either delivered or counted lost, once */
+	assert_int_equal(sh->head, (u32)(start + s.received + s.r->c.lost));
 	if (mode == STRESS_OVERWRITE_FREE) {
-		/* what the producer took back is exactly what we missed */
-		assert_int_equal(s.r->c.lost, sh->dropped);
+		/*
+		 * The producer counts what it overwrote unreleased; the
+		 * consumer also drops copies it released while they were
+		 * being overwritten (docs/abi.md): never fewer, and never
+		 * a record both delivered and counted dropped.
+		 */
+		assert_true(shc.dropped <= s.r->c.lost);
+		assert_true(s.received + shc.dropped <= shc.produced);
 	} else {
+		/* every record was either delivered or counted dropped, once */
+		assert_int_equal(shc.produced, s.received + shc.dropped);
 		assert_int_equal(s.r->c.lost, 0);
 		/* and the drops are exactly the holes in the offer indexes */
-		assert_int_equal(s.offered_gaps, sh->dropped);
+		assert_int_equal(s.offered_gaps, shc.dropped);
 	}
 	if (mode == STRESS_DROP_NEWEST_PACED) {
-		assert_int_equal(sh->dropped, 0);
+		assert_int_equal(shc.dropped, 0);
 		assert_int_equal(s.received, s.records);
 	}
 	ring_free(s.r);
@@ -821,7 +934,7 @@ static void test_stress_overwrite(void **state)
 #define AT(fn, start)							\
 	{ #fn "@" #start, fn, NULL, NULL, (void *)&start }
 #define AT_STARTS(fn)							\
-	AT(fn, start_zero), AT(fn, start_u32), AT(fn, start_u64)
+	AT(fn, start_zero), AT(fn, start_u31), AT(fn, start_u32)
 
 int main(void)
 {
@@ -830,7 +943,9 @@ int main(void)
 		AT_STARTS(test_fill_exactly_full),
 		AT_STARTS(test_wrap_drop_newest),
 		AT_STARTS(test_wrap_overwrite),
-		cmocka_unit_test(test_u64_counter_wraps),
+		cmocka_unit_test(test_u32_position_wraps),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_counters_consistent),
 		AT_STARTS(test_drop_newest_full),
 		cmocka_unit_test(test_after_drop_keeps_flags),
 		AT_STARTS(test_overwrite_lost),

@@ -43,11 +43,15 @@ struct gwio_ring_info {
 /*
  * produced, dropped, overruns and wakeups are the producer's counters, as
  * of its last publish.  lost counts records this handle skipped because
- * the producer took them back to overwrite them, or someone else flushed
- * the ring.  Once the consumer has read everything published, every
- * record is accounted for exactly once:
- *   produced == records read + dropped
- * and on an overwrite ring (without foreign flushes) lost == dropped.
+ * the producer overwrote them (overwrite policy) before or while they
+ * were copied.  Sequence numbers are this handle's own 64-bit count,
+ * started from the ring's 32-bit tail when it was opened.  Once the
+ * consumer has read everything published:
+ *   drop-newest: produced == records read + dropped, lost == 0;
+ *   overwrite:   records read + lost == positions passed, and
+ *                dropped <= lost (docs/abi.md: the producer does not
+ *                count a record the consumer released while it was
+ *                being overwritten, the consumer cannot keep it).
  */
 struct gwio_ring_stats {
 	uint64_t produced;
@@ -65,7 +69,9 @@ struct gwio_ring_stats {
  * errno EPROTO: not a ring this library understands (ABI major, record
  * size, magic or geometry); ENOTTY: a character device that is not gwio.
  * A consumer position left invalid by a previous user (ahead of the
- * producer or more than a ring behind) is reset to the newest record.
+ * producer, or more than a ring behind a drop-newest ring) is reset to the
+ * newest record; on an overwrite ring one further behind was lapped, and
+ * the first read skips what was overwritten (counted in lost).
  *
  * One consumer at a time: a device refuses a second opener with EBUSY,
  * and so does a memory ring while another handle (in any process) has it

@@ -121,7 +121,8 @@ static int check_producer_page(struct gwio_ring *ring)
 
 	if (pp->magic != GWIO_MAGIC || pp->abi_major != GWIO_ABI_MAJOR ||
 	    pp->record_size != sizeof(struct gwio_record) ||
-	    !is_power_of_two(count) || overflow > GWIO_OVERFLOW_OVERWRITE ||
+	    !is_power_of_two(count) || count > (1u << 31) ||
+	    overflow > GWIO_OVERFLOW_OVERWRITE ||
 	    data_offset < sizeof(struct gwio_producer) ||
 	    data_offset % _Alignof(struct gwio_record) ||
 	    (uint64_t)data_offset + (uint64_t)count * sizeof(struct gwio_record) >
@@ -164,21 +165,20 @@ static int check_producer_page(struct gwio_ring *ring)
 
 /*
  * A tail ahead of head or more than a ring behind it was not left by an
- * honest consumer, and the ring arithmetic never recovers from it (reads
- * would find nothing, or garbage, forever).  Start from the newest record.
+ * honest consumer: nothing it names is unread.  Start from the newest
+ * record, as the kernel's read() does.
  */
 static int repair_tail(struct gwio_ring *ring)
 {
 	struct gwio_ring_cons *c = &ring->cons;
-	u64 tail = c->tail;
 
-	if (gwio_ring_used(c->head_cache, tail) <= (uint64_t)c->mask + 1)
+	if (gwio_ring_tail_valid(c->head_cache, (u32)c->tail, c->mask + 1,
+				 c->overflow))
 		return 0;
 	if (ring->info.is_device)
 		return gwio_ring_flush(ring);
-	/* a producer that takes records back may move it first: fine too */
-	gwio_cmpxchg(&c->cons->tail, &tail, c->head_cache);
-	c->tail = gwio_load_acquire(&c->cons->tail);
+	c->tail = c->head_cache;
+	gwio_ring_cons_release(c);
 	return 0;
 }
 
@@ -476,7 +476,7 @@ int gwio_ring_consume(struct gwio_ring *ring, size_t count)
 	if (ring->info.overflow != GWIO_OVERFLOW_DROP_NEWEST)
 		return fail(EOPNOTSUPP);
 	/* only what a peek could have returned: head_cache covers it */
-	if (count > gwio_ring_used(ring->cons.head_cache, ring->cons.tail))
+	if (count > (u32)(ring->cons.head_cache - (u32)ring->cons.tail))
 		return fail(EINVAL);
 	if (!count)
 		return 0;
@@ -487,12 +487,13 @@ int gwio_ring_consume(struct gwio_ring *ring, size_t count)
 
 int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats)
 {
-	const struct gwio_producer *pp = ring->prod_map;
+	struct gwio_ring_counters cnt;
 
-	stats->produced = gwio_read_once(pp->produced);
-	stats->dropped = gwio_read_once(pp->dropped);
-	stats->overruns = gwio_read_once(pp->overruns);
-	stats->wakeups = gwio_read_once(pp->wakeups);
+	gwio_ring_read_counters(ring->prod_map, &cnt);
+	stats->produced = cnt.produced;
+	stats->dropped = cnt.dropped;
+	stats->overruns = cnt.overruns;
+	stats->wakeups = cnt.wakeups;
 	stats->lost = ring->cons.lost;
 	stats->next_seq = ring->cons.tail;
 	return 0;
@@ -518,20 +519,20 @@ int gwio_ring_stop(struct gwio_ring *ring)
 int gwio_ring_flush(struct gwio_ring *ring)
 {
 	struct gwio_ring_cons *c = &ring->cons;
+	u32 tail;
 
 	if (ring->info.is_device) {
 		if (device_ioctl(ring, GWIO_IOC_FLUSH) < 0)
 			return -1;
+		/* follow the kernel's tail: what we discarded is not lost */
+		tail = gwio_load_acquire(&c->cons->tail);
+		c->tail += (u32)(tail - (u32)c->tail);
+		c->head_cache = gwio_load_acquire(&c->shared->head);
 	} else {
 		c->head_cache = gwio_load_acquire(&c->shared->head);
-		c->tail = c->head_cache;
+		c->tail += (u32)(c->head_cache - (u32)c->tail);
 		gwio_ring_cons_release(c);
 	}
-	/*
-	 * Follow the shared tail now, so that what we asked to discard is not
-	 * counted as lost by the next read (someone else's flush still is).
-	 */
-	c->tail = gwio_load_acquire(&c->cons->tail);
 	return 0;
 }
 

@@ -70,7 +70,7 @@ done
 # --- the ring, through mmap ------------------------------------------------
 for t in abi sequence clock-monotonic clock-boottime clock-realtime \
 	clock-tai overrun-drop-newest overrun-overwrite wakeup read \
-	hostile-tail; do
+	hostile-tail hostile-read read-fault-drop-newest read-fault-overwrite; do
 	$T $t /dev/gwio0 || echo "vmtest $t exited $?"
 done
 
@@ -134,7 +134,7 @@ done
 [ "$(cat $SYS/label)" = sim0 ] || r="$r label;"
 [ "$(cat $SYS/type)" = sim ] || r="$r type;"
 SYS=/sys/class/gwio/gwio0
-for f in produced dropped overruns wakeups unread; do
+for f in produced dropped overruns wakeups unread tail_resets; do
 	echo 1 >$SYS/statistics/$f 2>/dev/null && r="$r statistics/$f is writable;"
 done
 if [ -z "$r" ]; then pass sysfs-knobs; else fail sysfs-knobs "$r"; fi

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +161,15 @@ static int ring_open(struct ring *r)
 	gwio_ring_cons_init(&r->c, r->cons_map, r->prod,
 			    (void *)((char *)r->prod_map + r->prod->data_offset));
 	return 0;
+}
+
+/* The producer page's counters, read as a consumer must (stats_seq). */
+static struct gwio_ring_counters cnt(const struct ring *r)
+{
+	struct gwio_ring_counters c;
+
+	gwio_ring_read_counters(r->prod, &c);
+	return c;
 }
 
 /* Discard what is unread and start consuming at the head. */
@@ -368,8 +378,8 @@ static void test_sequence(void)
 	sys_set("timeout_us", "5000");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	ring_flush(&r);
-	produced0 = r.prod->produced;
-	dropped0 = r.prod->dropped;
+	produced0 = cnt(&r).produced;
+	dropped0 = cnt(&r).dropped;
 	tally_start(&t, 4);
 	CHECK(ioctl(r.fd, GWIO_IOC_START) == 0, "start: %s", strerror(errno));
 	pfd.fd = r.fd;
@@ -383,17 +393,17 @@ static void test_sequence(void)
 	drain(&r, &t);
 	tally_finish(&t, 4);
 	CHECK(t.received > 20000, "only %" PRIu64 " records", t.received);
-	CHECK(r.prod->dropped == dropped0, "kernel dropped %llu",
-	      (unsigned long long)(r.prod->dropped - dropped0));
+	CHECK(cnt(&r).dropped == dropped0, "kernel dropped %llu",
+	      (unsigned long long)(cnt(&r).dropped - dropped0));
 	CHECK(t.seq_gaps == 0 && r.c.lost == 0, "sequence gaps %" PRIu64,
 	      t.seq_gaps);
 	CHECK(tally_value_gaps(&t) == 0, "value gaps %" PRIu64,
 	      tally_value_gaps(&t));
 	CHECK(t.nonmono == 0, "%" PRIu64 " non-monotonic timestamps", t.nonmono);
 	CHECK(t.period_err[0] + t.period_err[3] == 0, "period errors");
-	CHECK(r.prod->produced - produced0 == t.received,
+	CHECK(cnt(&r).produced - produced0 == t.received,
 	      "produced %llu received %" PRIu64,
-	      (unsigned long long)(r.prod->produced - produced0), t.received);
+	      (unsigned long long)(cnt(&r).produced - produced0), t.received);
 	printf("GWIO-TEST: PASS %s records=%" PRIu64 "\n", test_name, t.received);
 	ring_close(&r);
 }
@@ -460,30 +470,40 @@ static void test_overrun(int overwrite)
 	drain(&r, &t);
 	tally_finish(&t, 2);
 
-	produced = r.prod->produced;
-	dropped = r.prod->dropped;
+	produced = cnt(&r).produced;
+	dropped = cnt(&r).dropped;
 	lost = r.c.lost;
 	CHECK(dropped > 5000, "dropped only %" PRIu64, dropped);
-	CHECK(r.prod->overruns >= 1, "overruns %llu",
-	      (unsigned long long)r.prod->overruns);
-	CHECK(produced == t.received + dropped,
-	      "produced %" PRIu64 " != received %" PRIu64 " + dropped %" PRIu64,
-	      produced, t.received, dropped);
-	CHECK(tally_value_gaps(&t) == dropped,
-	      "missing samples %" PRIu64 " != dropped %" PRIu64,
-	      tally_value_gaps(&t), dropped);
+	CHECK(cnt(&r).overruns >= 1, "overruns %llu",
+	      (unsigned long long)cnt(&r).overruns);
 	if (overwrite) {
-		/* a fresh ring numbers from 0: positions = delivered + lost */
-		CHECK(lost == dropped && t.next_seq == t.received + lost,
-		      "consumer lost %" PRIu64 " != dropped %" PRIu64,
+		/*
+		 * ABI 2: every record is stored, and each is delivered or
+		 * lost, as the consumer counts; the producer's dropped never
+		 * exceeds that (docs/abi.md) and a fresh ring numbers from 0.
+		 */
+		CHECK(produced == t.received + lost,
+		      "produced %" PRIu64 " != received %" PRIu64 " + lost %"
+		      PRIu64, produced, t.received, lost);
+		CHECK(tally_value_gaps(&t) == lost,
+		      "missing samples %" PRIu64 " != lost %" PRIu64,
+		      tally_value_gaps(&t), lost);
+		CHECK(dropped <= lost && t.next_seq == t.received + lost,
+		      "consumer lost %" PRIu64 " < dropped %" PRIu64,
 		      lost, dropped);
 	} else {
+		CHECK(produced == t.received + dropped,
+		      "produced %" PRIu64 " != received %" PRIu64 " + dropped %"
+		      PRIu64, produced, t.received, dropped);
+		CHECK(tally_value_gaps(&t) == dropped,
+		      "missing samples %" PRIu64 " != dropped %" PRIu64,
+		      tally_value_gaps(&t), dropped);
 		CHECK(t.seq_gaps == 0 && lost == 0, "sequence gap");
 		/* the last overrun may still be going on when we stop */
-		CHECK(r.prod->overruns - t.after_drop_flags <= 1,
+		CHECK(cnt(&r).overruns - t.after_drop_flags <= 1,
 		      "AFTER_DROP flags %" PRIu64 " vs overruns %llu",
 		      t.after_drop_flags,
-		      (unsigned long long)r.prod->overruns);
+		      (unsigned long long)cnt(&r).overruns);
 	}
 	ring_close(&r);
 	printf("GWIO-TEST: PASS %s produced=%" PRIu64 " dropped=%" PRIu64 "\n",
@@ -603,7 +623,8 @@ static void test_read(void)
 static void test_hostile_tail(void)
 {
 	struct gwio_consumer *cons;
-	uint64_t dropped0, head;
+	uint64_t dropped0;
+	uint32_t head;
 	struct tally t = { 0 };
 	struct ring r;
 
@@ -613,17 +634,20 @@ static void test_hostile_tail(void)
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	cons = r.cons_map;
-	dropped0 = r.prod->dropped;
+	dropped0 = cnt(&r).dropped;
 	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&cons->tail, head + 100000, __ATOMIC_RELEASE);
 	ioctl(r.fd, GWIO_IOC_START);
 	sleep_ms(200);
 	/* the producer trusts its cached tail until the ring looks full */
-	CHECK(r.prod->dropped > dropped0, "tail ahead of head: no drops");
+	CHECK(cnt(&r).dropped > dropped0, "tail ahead of head: no drops");
 	head = r.prod->head;
-	CHECK(head <= r.info.record_count, "tail ahead of head: %" PRIu64
+	CHECK(head <= r.info.record_count, "tail ahead of head: %" PRIu32
 	      " records stored", head);
-	__atomic_store_n(&cons->tail, UINT64_MAX, __ATOMIC_RELEASE);
+	/* nothing a consumer cannot read counts as unread */
+	CHECK(sys_u64("statistics/unread") == 0, "unread %" PRIu64
+	      " with a tail ahead of head", sys_u64("statistics/unread"));
+	__atomic_store_n(&cons->tail, UINT32_MAX, __ATOMIC_RELEASE);
 	sleep_ms(100);
 	CHECK(r.prod->head == head, "tail at UINT64_MAX: records stored");
 	ioctl(r.fd, GWIO_IOC_STOP);
@@ -640,6 +664,142 @@ static void test_hostile_tail(void)
 	CHECK(tally_value_gaps(&t) == 0, "after repair: gaps");
 	ring_close(&r);
 	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * Issue 9, defect 2: a tail written beyond head through the mapping, then
+ * read().  The read must not spin: it starts again at head (counted in
+ * statistics/tail_resets), waits for new records and returns them, and
+ * is killable throughout; unread never shows garbage.
+ */
+static void test_hostile_read(void)
+{
+	struct gwio_record buf[64];
+	struct gwio_consumer *cons;
+	uint64_t resets0;
+	uint32_t head;
+	struct ring r;
+	pid_t pid;
+	int status = -1, i;
+	ssize_t n;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "256");
+	sys_set("watermark", "1");
+	sys_set("timeout_us", "10000");
+	set_channels(1, 1000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	ring_flush(&r);
+	resets0 = sys_u64("statistics/tail_resets");
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	/* far enough ahead that head cannot catch up during the test */
+	__atomic_store_n(&cons->tail, head + (1u << 30), __ATOMIC_RELEASE);
+	CHECK(sys_u64("statistics/unread") == 0, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	ioctl(r.fd, GWIO_IOC_START);
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		n = read(r.fd, buf, sizeof(buf));
+		_exit(n > 0 && n % 16 == 0 ? 0 : 1);
+	}
+	for (i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		sleep_ms(100);
+	if (i == 50) {
+		/* still in read(): it must at least die when killed */
+		kill(pid, SIGKILL);
+		for (i = 0; i < 30 && waitpid(pid, &status, WNOHANG) == 0; i++)
+			sleep_ms(100);
+		ioctl(r.fd, GWIO_IOC_STOP);
+		CHECK(0, "read() after a hostile tail did not return within 5 s%s",
+		      i == 30 ? ", and ignored SIGKILL" : "");
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "read() after a hostile tail: status %#x", status);
+	CHECK(sys_u64("statistics/tail_resets") == resets0 + 1,
+	      "tail_resets %" PRIu64 " want %" PRIu64,
+	      sys_u64("statistics/tail_resets"), resets0 + 1);
+	/* far behind, nonblocking: records or EAGAIN, never a spin */
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cons->tail, head - (1u << 30), __ATOMIC_RELEASE);
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	n = read(r.fd, buf, sizeof(buf));
+	CHECK(n > 0 || errno == EAGAIN, "nonblocking read: %zd %s", n,
+	      strerror(errno));
+	CHECK(sys_u64("statistics/unread") <= 256, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	ioctl(r.fd, GWIO_IOC_STOP);
+	ring_close(&r);
+	sys_set("watermark", "256");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * Issue 9, defect 5: read() into a faulting buffer on a full ring while
+ * the producer keeps going.  Nothing may be claimed and handed back over
+ * slots the producer reused: unread never exceeds the ring, and a final
+ * drain sees every counter value once, in order, with exactly the
+ * dropped ones missing.
+ */
+static void test_read_fault(const char *policy)
+{
+	struct gwio_record buf[256];
+	struct tally t = { 0 };
+	uint64_t t0, unread, max_unread = 0, faults = 0, dropped0;
+	struct gwio_ring_counters c;
+	void *bad;
+	ssize_t n;
+	int fd;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "%s", policy);
+	sys_set("ring_records", "256");
+	set_channels(1, 20000, "counter");
+	fd = open(dev_path, O_RDWR | O_NONBLOCK);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	ioctl(fd, GWIO_IOC_FLUSH);
+	dropped0 = sys_u64("statistics/dropped");
+	tally_start(&t, 1);
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ioctl(fd, GWIO_IOC_START);
+	sleep_ms(50);			/* full */
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (now_ns(CLOCK_MONOTONIC) - t0 < 1000000000ull) {
+		n = read(fd, bad, 4096);
+		if (n < 0 && errno == EFAULT)
+			faults++;
+		else if (n >= 0 || errno != EAGAIN)
+			break;
+		if (faults % 64 == 0) {
+			unread = sys_u64("statistics/unread");
+			if (unread > max_unread)
+				max_unread = unread;
+		}
+	}
+	ioctl(fd, GWIO_IOC_STOP);
+	munmap(bad, 4096);
+	unread = sys_u64("statistics/unread");
+	if (unread > max_unread)
+		max_unread = unread;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		tally_batch(&t, buf, n / 16, t.next_seq);
+	tally_finish(&t, 1);
+	close(fd);
+	CHECK(faults > 100, "only %" PRIu64 " faulting reads", faults);
+	CHECK(max_unread <= 256, "unread reached %" PRIu64 " in a ring of 256",
+	      max_unread);
+	CHECK(t.nonmono == 0, "%" PRIu64 " records out of order or repeated",
+	      t.nonmono);
+	if (!strcmp(policy, "drop-newest")) {
+		c.dropped = sys_u64("statistics/dropped") - dropped0;
+		CHECK(tally_value_gaps(&t) == c.dropped,
+		      "missing %" PRIu64 " != dropped %" PRIu64,
+		      tally_value_gaps(&t), c.dropped);
+	}
+	printf("GWIO-TEST: PASS %s faults=%" PRIu64 " received=%" PRIu64 "\n",
+	       test_name, faults, t.received);
 }
 
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
@@ -707,12 +867,12 @@ static void bench(unsigned int rate, int channels, unsigned int seconds)
 	printf("GWIO-BENCH: vm_records_per_s %.0f\n",
 	       t.received * 1e9 / (double)(t1 - t0));
 	printf("GWIO-BENCH: vm_dropped %llu\n",
-	       (unsigned long long)r.prod->dropped);
+	       (unsigned long long)cnt(&r).dropped);
 	printf("GWIO-BENCH: vm_syscalls_per_1000 %.3f\n",
 	       t.received ? calls * 1000.0 / t.received : 0.0);
 	printf("GWIO-BENCH: vm_wakeups %llu\n",
-	       (unsigned long long)r.prod->wakeups);
-	CHECK(tally_value_gaps(&t) == r.prod->dropped, "accounting");
+	       (unsigned long long)cnt(&r).wakeups);
+	CHECK(tally_value_gaps(&t) == cnt(&r).dropped, "accounting");
 	printf("GWIO-TEST: PASS %s\n", test_name);
 	close(ep);
 	ring_close(&r);
@@ -755,6 +915,12 @@ int main(int argc, char **argv)
 		test_read();
 	else if (!strcmp(test, "hostile-tail"))
 		test_hostile_tail();
+	else if (!strcmp(test, "hostile-read"))
+		test_hostile_read();
+	else if (!strcmp(test, "read-fault-drop-newest"))
+		test_read_fault("drop-newest");
+	else if (!strcmp(test, "read-fault-overwrite"))
+		test_read_fault("overwrite");
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
