@@ -32,9 +32,6 @@ command -v "$triplet-gcc" >/dev/null ||
 # release needs no edit here.
 roots=(mosquitto mosquitto-clients libmosquitto-dev libyaml-dev)
 sysroot=$GWIO_CACHE/sysroot/$darch
-mkdir -p "$KCACHE"
-exec 9>"$KCACHE/.lock"
-flock 9
 ensure_apt_arch "$darch"
 mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests \
 	--no-conflicts --no-breaks --no-replaces --no-enhances \
@@ -43,19 +40,7 @@ mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests \
 	grep -E '^(lib|mosquitto)' | grep -v -E -- '-(dev|doc|bin)$|^libc-|^libgcc-[0-9]' || true)
 pkgs+=(libmosquitto-dev libyaml-dev)
 ((${#pkgs[@]} > 5)) || die "apt-cache found no $darch packages for ${roots[*]}"
-mapfile -t infos < <(pkg_candidates "${pkgs[@]/%/:$darch}")
-stamp=$(printf '%s\n' "${infos[@]}")
-if [[ ! -f $sysroot/.stamp || $(<"$sysroot/.stamp") != "$stamp" ]]; then
-	log "unpacking ${#infos[@]} $darch packages into $sysroot"
-	rm -rf "$sysroot"
-	mkdir -p "$sysroot"
-	for info in "${infos[@]}"; do
-		read -r n v a <<<"$info"
-		dpkg -x "$(fetch_deb "$n" "$v" "$a")" "$sysroot"
-	done
-	echo "$stamp" >"$sysroot/.stamp"
-fi
-exec 9>&-
+vm_sysroot "$sysroot" "$darch" "${pkgs[@]}"
 
 libdirs=("$sysroot/lib/$triplet" "$sysroot/usr/lib/$triplet")
 

@@ -35,25 +35,7 @@ command -v "$qemu_user" >/dev/null || die "$qemu_user missing (package qemu-user
 
 # --- the sysroot: exact packages, unpacked once per version set ---------------
 sysroot=$GWIO_CACHE/sysroot/unit-$darch
-pkgs=(libc6 libcmocka0 libcmocka-dev libyaml-0-2 libyaml-dev)
-mkdir -p "$KCACHE"
-exec 9>"$KCACHE/.lock"
-flock 9
-ensure_apt_arch "$darch"
-mapfile -t infos < <(pkg_candidates "${pkgs[@]/%/:$darch}")
-((${#infos[@]} == ${#pkgs[@]})) || die "apt-cache show found ${#infos[@]} of ${#pkgs[@]} $darch packages"
-stamp=$(printf '%s\n' "${infos[@]}")
-if [[ ! -f $sysroot/.stamp || $(<"$sysroot/.stamp") != "$stamp" ]]; then
-	log "unpacking ${pkgs[*]} ($darch) into $sysroot"
-	rm -rf "$sysroot"
-	mkdir -p "$sysroot"
-	for info in "${infos[@]}"; do
-		read -r n v a <<<"$info"
-		dpkg -x "$(fetch_deb "$n" "$v" "$a")" "$sysroot"
-	done
-	echo "$stamp" >"$sysroot/.stamp"
-fi
-exec 9>&-
+vm_sysroot "$sysroot" "$darch" libc6 libcmocka0 libcmocka-dev libyaml-0-2 libyaml-dev
 libdir=$sysroot/usr/lib/$triplet
 
 # --- build ----------------------------------------------------------------------

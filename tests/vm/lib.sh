@@ -167,6 +167,34 @@ vm_build_payload() {
 	vm_build_tools "$@"
 }
 
+# vm_sysroot DIR DEB_ARCH PKG...: Debian's DEB_ARCH builds of exactly these
+# packages (their candidates), fetched with apt-get download into the
+# cache and unpacked into DIR; again only when a candidate changed.  For
+# cross builds and foreign guests (demo/foreign.sh, tests/cross/unit.sh):
+# nothing is installed on the host.
+vm_sysroot() {
+	local dir=$1 darch=$2 infos info stamp n v a
+	shift 2
+	mkdir -p "$KCACHE"
+	exec 9>"$KCACHE/.lock"
+	flock 9
+	ensure_apt_arch "$darch"
+	mapfile -t infos < <(pkg_candidates "${@/%/:$darch}")
+	((${#infos[@]} == $#)) || die "apt-cache show found ${#infos[@]} of $# $darch packages"
+	stamp=$(printf '%s\n' "${infos[@]}")
+	if [[ ! -f $dir/.stamp || $(<"$dir/.stamp") != "$stamp" ]]; then
+		log "unpacking ${#infos[@]} $darch packages into $dir"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		for info in "${infos[@]}"; do
+			read -r n v a <<<"$info"
+			dpkg -x "$(fetch_deb "$n" "$v" "$a")" "$dir"
+		done
+		echo "$stamp" >"$dir/.stamp"
+	fi
+	exec 9>&-
+}
+
 # vm_host_programs ROOTFS SRC[:DEST]...: the host's dynamically linked
 # programs SRC for an initramfs extras tree (run-vm.sh's GWIO_VM_ROOTFS):
 # each at DEST (default SRC; "SRC:" for its libraries only, when the
