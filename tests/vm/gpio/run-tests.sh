@@ -146,12 +146,20 @@ check fall-all-falling-low 0 "$(all_same /tmp/fall.csv 2 0 4)"
 edges bounce 3 9 10000 1
 check bounce-one-record "1" "$(records /tmp/bounce.csv)"
 check bounce-level-high 0 "$(all_same /tmp/bounce.csv 3 1 2)"
-# stamped at the last transition (in its interrupt), not at the report
-last=$(tail -n 1 /tmp/bounce.edges | awk '{ print $1 }')
+# stamped at the last transition (in its interrupt), not at the report.
+# Which transition is last depends on the train: 10 us apart as asked, the
+# ninth; but a loaded host can stretch the emulated train past the 1 ms
+# debounce, and then the line is quiet after an earlier one, which is
+# where the record belongs (later toggles end on the same level: bounces).
+# Any edge followed by a gap of 0.9 ms or more qualifies, and the last one.
 rts=$(grep '^[0-9]' /tmp/bounce.csv | cut -d, -f2)
-d=$((rts - last))
-[ $d -ge 0 ] && [ $d -lt 500000 ] && pass bounce-stamped-at-last-edge ||
-	fail bounce-stamped-at-last-edge "record $rts, last edge $last"
+near=$(awk -v r="$rts" '{ t[NR] = $1 } END {
+	for (i = 1; i <= NR; i++)
+		if ((i == NR || t[i + 1] - t[i] >= 900000) &&
+		    r - t[i] >= 0 && r - t[i] < 500000) { print t[i]; exit }
+}' /tmp/bounce.edges)
+[ -n "$near" ] && pass bounce-stamped-at-last-edge ||
+	fail bounce-stamped-at-last-edge "record $rts, edges $(awk '{ printf "%s ", $1 }' /tmp/bounce.edges)"
 [ "$(cat $D/channels/bounce3/bounces)" -ge 7 ] && pass bounce-counted ||
 	fail bounce-counted "$(cat $D/channels/bounce3/bounces)"
 
