@@ -16,16 +16,25 @@
  * Lines on controllers that sleep (I2C/SPI expanders) use a threaded
  * handler; the timestamp is still taken as early as the kernel lets us:
  * in the primary handler when there is one, else first thing in the
- * thread (nested interrupts have no primary handler).  On PREEMPT_RT the
- * level is read in the thread too, since a controller's get() may take a
- * sleeping lock there; so does the debounce, whose timer is then a soft
- * one (it runs in a thread on RT) for the same reason.
+ * thread (nested interrupts have no primary handler).
+ *
+ * On PREEMPT_RT a controller's get() may take a sleeping lock, so the level
+ * cannot be read in hard interrupt context.  The handler stays there
+ * (IRQF_NO_THREAD: a forced thread would stamp late and, being
+ * IRQF_ONESHOT, mask the line, and controllers drop the edges that come
+ * while masked) and reports each edge, its direction following from the
+ * line's last one.  Lines with both edges wake a thread that reads the
+ * level: where it finds the line at a level the reported edges do not
+ * lead to (the controller merged or dropped an edge), it reports the
+ * missed edge, flagged GWIO_REC_F_GLITCH.  The debounce timer is a soft
+ * one there (it runs in a thread on RT) for the same reason.
  *
  * The line and its interrupt are acquired before the channel is added,
  * with the interrupt left disabled until the device is enabled, and given
  * back in gwio_channels_remove(); the kobject release only frees memory.
  */
 
+#include <linux/delay.h>
 #include <linux/gpio/consumer.h>
 #include <linux/interrupt.h>
 #include <linux/property.h>
@@ -35,6 +44,7 @@
 #include "gwio.h"
 
 #define GWIO_DEBOUNCE_MAX_US	1000000U	/* 1 s */
+
 
 /* where the level may be read: hard irq context, or a thread on RT */
 #define GWIO_DEBOUNCE_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ?	\
@@ -65,9 +75,18 @@ struct gwio_gpio_line {
 	/* written by the handlers, read by sysfs (READ_ONCE) */
 	u32 debounce_ns;
 	struct hrtimer debounce_timer;
+	/*
+	 * The edge handler against the debounce timer (pending_ns) and,
+	 * on PREEMPT_RT, against the thread that checks the level
+	 * (last_level, edges): they may run on two CPUs.
+	 */
+	raw_spinlock_t lock;
 	int last_level;		/* last level reported; -1: none yet */
 	u64 pending_ns;		/* debounce: time of the last transition */
 	u64 stamp_ns;		/* threaded: stamped by the primary handler */
+	u32 edges;		/* PREEMPT_RT: edges reported, wrapping */
+	bool astray;		/* PREEMPT_RT thread: the line disagreed */
+
 	u32 last_value;
 	u64 overruns;		/* edges the full ring did not take */
 	u64 errors;		/* level reads that failed */
@@ -80,9 +99,12 @@ static u64 gwio_now_mono(void)
 	return ktime_get_ns();
 }
 
-/* One record; callable from hard IRQ, timer and thread context. */
+/*
+ * One record; callable from hard IRQ, timer and thread context.  A level
+ * that contradicts the direction means a pulse shorter than we could see.
+ */
 static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
-			   bool rising)
+			   bool rising, bool glitch)
 {
 	struct gwio_channel *ch = l->ch;
 	struct gwio_dev *gdev = ch->gdev;
@@ -96,7 +118,7 @@ static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
 	unsigned long flags;
 	bool taken;
 
-	if ((level != 0) != rising) {
+	if (glitch || (level != 0) != rising) {
 		rec.flags |= GWIO_REC_F_GLITCH;
 		WRITE_ONCE(l->glitches, l->glitches + 1);
 	}
@@ -137,18 +159,22 @@ static void gwio_gpio_edge(struct gwio_gpio_line *l, u64 mono_ns, int level)
 		WRITE_ONCE(l->errors, l->errors + 1);
 		return;
 	}
-	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level));
+	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level), false);
 }
 
 /* Debounce: report when the line has been quiet for debounce_ns. */
 static void gwio_gpio_debounce(struct gwio_gpio_line *l, u64 now,
 			       u32 debounce_ns)
 {
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
 	if (hrtimer_active(&l->debounce_timer))
 		WRITE_ONCE(l->bounces, l->bounces + 1);
 	l->pending_ns = now;
 	hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
 		      GWIO_DEBOUNCE_MODE);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
 }
 
 static irqreturn_t gwio_gpio_hardirq(int irq, void *data)
@@ -170,6 +196,12 @@ static enum hrtimer_restart gwio_gpio_debounced(struct hrtimer *timer)
 	struct gwio_gpio_line *l = container_of(timer, struct gwio_gpio_line,
 						debounce_timer);
 	int level = gpiod_get_value(l->gpiod);
+	unsigned long flags;
+	u64 pending_ns;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	pending_ns = l->pending_ns;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
 
 	if (level < 0) {
 		WRITE_ONCE(l->errors, l->errors + 1);
@@ -181,7 +213,7 @@ static enum hrtimer_restart gwio_gpio_debounced(struct hrtimer *timer)
 		/* settled on the edge we do not report: remember the level */
 		WRITE_ONCE(l->last_level, level);
 	} else {
-		gwio_gpio_emit(l, l->pending_ns, level, level);
+		gwio_gpio_emit(l, pending_ns, level, level, false);
 	}
 	return HRTIMER_NORESTART;
 }
@@ -204,18 +236,95 @@ static irqreturn_t gwio_gpio_thread(int irq, void *data)
 	 * meanwhile: plain accesses, no 64-bit xchg (32-bit ARM has none).
 	 */
 	u64 ts = l->stamp_ns;
-	u32 debounce_ns = READ_ONCE(l->debounce_ns);
 
 	l->stamp_ns = 0;
 	/* nested interrupts (expanders) come here without a primary */
 	if (!ts)
 		ts = gwio_now_mono();
-	/* only lines that do not sleep debounce: fast ones on PREEMPT_RT */
-	if (debounce_ns && !l->sleeping) {
-		gwio_gpio_debounce(l, ts, debounce_ns);
+	gwio_gpio_edge(l, ts, gpiod_get_value_cansleep(l->gpiod));
+	return IRQ_HANDLED;
+}
+
+/* PREEMPT_RT, a controller that does not sleep: hard interrupt context. */
+static irqreturn_t gwio_gpio_rt_hardirq(int irq, void *data)
+{
+	struct gwio_gpio_line *l = data;
+	u64 now = gwio_now_mono();
+	u32 debounce_ns = READ_ONCE(l->debounce_ns);
+	bool rising;
+
+	if (debounce_ns) {
+		gwio_gpio_debounce(l, now, debounce_ns);
 		return IRQ_HANDLED;
 	}
-	gwio_gpio_edge(l, ts, gpiod_get_value_cansleep(l->gpiod));
+	raw_spin_lock(&l->lock);
+	/* a line whose level could not be read at start: take it as low */
+	rising = gwio_gpio_rising(l, 1);
+	gwio_gpio_emit(l, now, rising, rising, false);
+	l->edges++;
+	raw_spin_unlock(&l->lock);
+	return l->edge == GWIO_EDGE_BOTH ? IRQ_WAKE_THREAD : IRQ_HANDLED;
+}
+
+/*
+ * Is the line at a level other than the one the last edge reported led
+ * to, with no edge since EDGES?  Then that record's level, or an edge in
+ * between, was wrong.
+ */
+static bool gwio_gpio_rt_astray(struct gwio_gpio_line *l, u32 edges, int level)
+{
+	return level >= 0 && READ_ONCE(l->edges) == edges &&
+	       READ_ONCE(l->last_level) >= 0 &&
+	       READ_ONCE(l->last_level) != level;
+}
+
+/*
+ * PREEMPT_RT, lines with both edges: after edges, check that the line is
+ * where they left it.  An edge changes the level a moment before its
+ * interrupt arrives, and under load that moment can stretch (its CPU
+ * preempted by a hypervisor, say), so a disagreement counts only if it
+ * holds with no edge meanwhile: for 10 ms, or until the check after the
+ * next edge finds one again.  An edge the controller lost leaves the line
+ * out of step until it is put right; an edge on its way does not.  The
+ * missed edge is then reported, stamped when it was first seen, flagged
+ * GWIO_REC_F_GLITCH; records in between carry the directions it inverted.
+ */
+static irqreturn_t gwio_gpio_rt_thread(int irq, void *data)
+{
+	struct gwio_gpio_line *l = data;
+	unsigned long flags;
+	u32 edges = READ_ONCE(l->edges);
+	u64 seen;
+	int level;
+
+	level = gpiod_get_value(l->gpiod);
+	if (level < 0) {
+		WRITE_ONCE(l->errors, l->errors + 1);
+		return IRQ_HANDLED;
+	}
+	if (!gwio_gpio_rt_astray(l, edges, level)) {
+		if (READ_ONCE(l->edges) == edges)
+			l->astray = false;
+		return IRQ_HANDLED;
+	}
+	seen = gwio_now_mono();
+	usleep_range(100, 200);
+	level = gpiod_get_value(l->gpiod);
+	if (!gwio_gpio_rt_astray(l, edges, level))
+		return IRQ_HANDLED;
+	if (!l->astray) {
+		l->astray = true;
+		usleep_range(10000, 20000);
+		level = gpiod_get_value(l->gpiod);
+	}
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	if (gwio_gpio_rt_astray(l, edges, level)) {
+		gwio_gpio_emit(l, seen, level, level, true);
+		l->edges++;
+		l->astray = false;
+	}
+	raw_spin_unlock_irqrestore(&l->lock, flags);
 	return IRQ_HANDLED;
 }
 
@@ -228,6 +337,7 @@ static void gwio_gpio_start(struct gwio_channel *ch)
 		return;
 	level = gpiod_get_value_cansleep(l->gpiod);
 	WRITE_ONCE(l->last_level, level < 0 ? -1 : level);
+	l->astray = false;
 	l->running = true;
 	enable_irq(l->irq);
 }
@@ -363,10 +473,15 @@ static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 {
 	unsigned long flags = gwio_edge_trigger[l->edge] | IRQF_NO_AUTOEN;
 
-	if (l->sleeping || IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (l->sleeping)
 		return request_threaded_irq(l->irq, gwio_gpio_stamp,
 					    gwio_gpio_thread,
 					    flags | IRQF_ONESHOT, l->name, l);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return request_threaded_irq(l->irq, gwio_gpio_rt_hardirq,
+					    l->edge == GWIO_EDGE_BOTH ?
+					    gwio_gpio_rt_thread : NULL,
+					    flags | IRQF_NO_THREAD, l->name, l);
 	return request_irq(l->irq, gwio_gpio_hardirq, flags, l->name, l);
 }
 
@@ -391,6 +506,7 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 		return -ENOMEM;
 	l->last_level = -1;
 	strscpy(l->name, label, sizeof(l->name));
+	raw_spin_lock_init(&l->lock);
 	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC, GWIO_DEBOUNCE_MODE);
 	l->debounce_timer.function = gwio_gpio_debounced;
 

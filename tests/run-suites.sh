@@ -11,16 +11,14 @@
 #   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
 #   dt         device-tree overlays and bindings (dtc, fdtoverlay)
-#   sparse     gwio.ko built with sparse and W=1 for the four test kernels
-#              and 6.12-rt-amd64
-#   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64 and arm64, and
+#   sparse     gwio.ko built with sparse and W=1 for every test kernel
+#   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64, arm64 and armhf, and
 #              6.12-rt-amd64 (PREEMPT_RT), under qemu
-#   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod), all
-#              four kernels: exact edges at 1-100 kHz, debounce, storms
-#   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod),
-#              all four kernels and 6.12-rt-amd64: waveform, period,
-#              overruns, unbind
-#   vm-dt      arm64 qemu virt with the gwio overlay: probe from the device
+#   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod): exact
+#              edges at 1-100 kHz, lost interrupts, debounce, storms
+#   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod):
+#              waveform, period, overruns, unbind
+#   vm-dt      arm64 and armhf qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
 #              the amd64 guests (6.1 and 6.12)
@@ -29,10 +27,10 @@
 #   demo       make demo for a short DEMO_SECONDS, amd64 and arm64 (device
 #              tree + overlay): what a newcomer sees, checked
 #
-# The VM suites' kernels: tests/vm/lib.sh's vm_default_ids.  GWIO_ARMHF=1
-# adds 6.1-armhf and 6.12-armhf to vm-ring, vm-gpio, vm-spi, vm-dt and
-# sparse (opt-in for now: it passed once by hand, 5 min), GWIO_RT=1 adds
-# 6.12-rt-amd64 to vm-gpio too, GWIO_VM_IDS="ID..." replaces every list.
+# The VM suites' kernels: tests/vm/lib.sh's vm_default_ids: 6.1-armhf and
+# 6.12-armhf join vm-ring, vm-gpio, vm-spi, vm-dt and sparse (GWIO_ARMHF=0
+# leaves them out), 6.12-rt-amd64 joins vm-ring, vm-gpio, vm-spi and sparse
+# (GWIO_RT=0 leaves it out), GWIO_VM_IDS="ID..." replaces every list.
 #
 # GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
 # suites are printed in full, passing ones only as their summary lines.

@@ -80,6 +80,8 @@ struct gtg_line {
 	u64 edges;
 	u64 irqs;
 	u64 masked;
+	atomic_t lose;		/* interrupts still to drop, like a merging controller */
+	u64 lost;
 };
 
 struct gtg_chip {
@@ -129,6 +131,10 @@ static void gtg_deliver(struct gtg_chip *chip, unsigned int offset, int level)
 	if (!test_bit(offset, chip->unmasked)) {
 		atomic64_inc(&chip->masked);
 		WRITE_ONCE(l->masked, l->masked + 1);
+		return;
+	}
+	if (atomic_add_unless(&l->lose, -1, 0)) {
+		WRITE_ONCE(l->lost, l->lost + 1);
 		return;
 	}
 	if (chip->worker) {
@@ -411,6 +417,7 @@ static void gtg_reset(struct gtg_chip *chip)
 		WRITE_ONCE(chip->lines[i].edges, 0);
 		WRITE_ONCE(chip->lines[i].irqs, 0);
 		WRITE_ONCE(chip->lines[i].masked, 0);
+		WRITE_ONCE(chip->lines[i].lost, 0);
 	}
 }
 
@@ -453,10 +460,10 @@ static int gtg_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < chip->gc.ngpio; i++) {
 		const struct gtg_line *l = &chip->lines[i];
 
-		seq_printf(m, "line%u level %d edges %llu irqs %llu masked %llu busy %d\n",
+		seq_printf(m, "line%u level %d edges %llu irqs %llu masked %llu busy %d lost %llu\n",
 			   i, test_bit(i, chip->levels), READ_ONCE(l->edges),
 			   READ_ONCE(l->irqs), READ_ONCE(l->masked),
-			   hrtimer_active(&l->timer));
+			   hrtimer_active(&l->timer), READ_ONCE(l->lost));
 	}
 	return 0;
 }
@@ -489,6 +496,28 @@ static ssize_t gtg_level_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
+/* lineN/lose: the next N interrupts of the line are never raised */
+static ssize_t gtg_lose_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct gtg_line *l = file_inode(file)->i_private;
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	atomic_set(&l->lose, n);
+	return count;
+}
+
+static const struct file_operations gtg_lose_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = gtg_lose_write,
+	.llseek = default_llseek,
+};
+
 static const struct file_operations gtg_level_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -517,6 +546,8 @@ static void gtg_debugfs_init(struct gtg_chip *chip)
 		d = debugfs_create_dir(name, chip->debugfs);
 		debugfs_create_file("level", 0600, d, &chip->lines[i],
 				    &gtg_level_fops);
+		debugfs_create_file("lose", 0200, d, &chip->lines[i],
+				    &gtg_lose_fops);
 	}
 }
 

@@ -39,18 +39,12 @@ id_flavour() {
 # vm_default_ids SUITE: the kernels SUITE runs on when given none.
 #   GWIO_VM_IDS="ID..."  overrides every suite's list (make check on one
 #                        kernel, or the whole matrix)
-#   GWIO_ARMHF=1         adds 6.1-armhf and 6.12-armhf to the suites that
-#                        run on them (ring gpio spi dt sparse harness): off
-#                        by default until they have passed a few more full
-#                        runs (they all passed once, by hand, with ABI 2.0
-#                        and the armhf modpost); the harness self-test
-#                        always has them
-#   GWIO_RT=auto|1|0     PREEMPT_RT (6.12-rt-amd64): auto (default) adds it
-#                        to the suites that pass there (ring, spi,
-#                        sparse), 1
-#                        to gpio too (gpio fails on RT until gpio_edge.c's
-#                        threaded path keeps every edge and debounces), 0
-#                        to none
+#   GWIO_ARMHF=1|0       6.1-armhf and 6.12-armhf in the suites that run
+#                        on them (ring gpio spi dt sparse): 1 (default), 0
+#                        to leave them out; the harness self-test always
+#                        has them
+#   GWIO_RT=1|0          PREEMPT_RT (6.12-rt-amd64) in ring, gpio, spi
+#                        and sparse: 1 (default), 0 to leave it out
 vm_default_ids() {
 	local suite=$1 ids=()
 	if [[ -n ${GWIO_VM_IDS:-} ]]; then
@@ -65,14 +59,13 @@ vm_default_ids() {
 	harness) ids=("${ALL_IDS[@]}") ;;
 	*) ids=("${BASE_IDS[@]}") ;;
 	esac
-	if [[ ${GWIO_ARMHF:-0} == 1 ]]; then
+	if [[ ${GWIO_ARMHF:-1} == 1 ]]; then
 		case $suite in
 		ring | gpio | spi | dt | sparse) ids+=(6.1-armhf 6.12-armhf) ;;
 		esac
 	fi
-	case ${GWIO_RT:-auto}:$suite in
-	auto:ring | auto:spi | auto:sparse | 1:ring | 1:spi | 1:gpio | 1:sparse)
-		ids+=(6.12-rt-amd64) ;;
+	case ${GWIO_RT:-1}:$suite in
+	1:ring | 1:gpio | 1:spi | 1:sparse) ids+=(6.12-rt-amd64) ;;
 	esac
 	printf '%s\n' "${ids[@]}"
 }

@@ -142,6 +142,27 @@ edges fall 2 1000 100000 500
 check fall-records 500 "$(records /tmp/fall.csv)"
 check fall-all-falling-low 0 "$(all_same /tmp/fall.csv 2 0 4)"
 
+# --- an interrupt the controller loses: the records catch up -----------
+# The line goes high without an interrupt (a controller that merged two
+# edges), then low with one.  The records must end where the line is, the
+# miss flagged GLITCH: at once where the level is read in the interrupt,
+# from the check after the edges on PREEMPT_RT (docs/sysfs.md).
+echo 0 >$G/line0/level
+$P/gwio-cat --start --flush -f csv -t 3000 /dev/gwio0 >/tmp/lost.csv 2>/dev/null &
+cat_pid=$!
+sleep 0.3
+echo 1 >$G/line0/lose
+echo 1 >$G/line0/level
+sleep 0.2
+echo 0 >$G/line0/level
+wait $cat_pid
+check lost-irq-dropped 1 "$(awk '$1 == "line0" { for (i = 2; i < NF; i += 2) if ($i == "lost") print $(i + 1) }' $G/stats)"
+check lost-records-end-low 0 "$(grep '^[0-9]' /tmp/lost.csv | tail -n 1 | cut -d, -f5)"
+check lost-flagged "0 1" "$(consistent /tmp/lost.csv 0 | awk '{ print $1, ($2 >= 1) }')"
+# and in step afterwards
+edges after-lost 0 100 1000000 100
+check after-lost-levels-flags-order 0 "$(alternating /tmp/after-lost.csv 0)"
+
 # --- debounce: 9 toggles 10 us apart are one edge, reported once quiet --
 edges bounce 3 9 10000 1
 check bounce-one-record "1" "$(records /tmp/bounce.csv)"
