@@ -54,7 +54,7 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute enable_attr = __ATTR_RW(enable);
 
-GWIO_CHANNEL_COUNTER(events, READ_ONCE(to_gwio_channel(kobj)->events));
+GWIO_CHANNEL_COUNTER(events, atomic64_read(&to_gwio_channel(kobj)->events));
 
 static struct attribute *gwio_channel_attrs[] = {
 	&label_attr.attr,

@@ -130,7 +130,7 @@ static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
 	flags = gwio_produce_begin(gdev);
 	taken = gwio_produce(gdev, &rec);
 	gwio_produce_commit(gdev, flags);
-	WRITE_ONCE(ch->events, ch->events + 1);
+	atomic64_inc(&ch->events);
 	if (!taken)
 		WRITE_ONCE(l->overruns, l->overruns + 1);
 }

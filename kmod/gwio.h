@@ -67,7 +67,12 @@ struct gwio_channel {
 	u16 index;
 	bool enabled;
 	char label[GWIO_LABEL_SIZE];
-	u64 events;			/* records offered to the ring */
+	/*
+	 * Counters here and in the kinds' state are atomic64_t: they are
+	 * bumped in interrupt, timer and thread context, maybe on two CPUs
+	 * at once, and a plain u64 tears on 32-bit ARM.
+	 */
+	atomic64_t events;		/* records offered to the ring */
 	void *priv;
 };
 

@@ -131,7 +131,7 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 			n++;
 		}
 		budget -= n;
-		WRITE_ONCE(c->ch->events, c->ch->events + n);
+		atomic64_add(n, &c->ch->events);
 	}
 	if (++sim->first >= sim->nr_channels)
 		sim->first = 0;

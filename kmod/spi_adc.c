@@ -140,7 +140,7 @@ static void gwio_adc_complete(void *context)
 			rec.channel = in->ch->index;
 			if (!gwio_produce(gdev, &rec))
 				WRITE_ONCE(in->overruns, in->overruns + 1);
-			WRITE_ONCE(in->ch->events, in->ch->events + 1);
+			atomic64_inc(&in->ch->events);
 		}
 		gwio_produce_commit(gdev, flags);
 	}
