@@ -12,10 +12,19 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
 
 #include "gwio.h"
 
 static DEFINE_IDA(gwio_ida);
+/*
+ * gwio_devs made and not yet released.  A release can run long after
+ * remove (a file or a mapping holds the device; CONFIG_DEBUG_KOBJECT_RELEASE
+ * delays every one by seconds) and its code is ours: the module waits for
+ * the last one before it goes.  The channels' kobjects are children of the
+ * device, so theirs have run by then.
+ */
+static atomic_t gwio_devs_alive = ATOMIC_INIT(0);
 
 /* A CLOCK_MONOTONIC time in the ring's clock, without a second clock read. */
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
@@ -318,6 +327,15 @@ static void gwio_dev_release(struct device *dev)
 	kfree(gdev->channels);
 	ida_free(&gwio_ida, gdev->id);
 	kfree(gdev);
+	if (atomic_dec_and_test(&gwio_devs_alive))
+		wake_up_var(&gwio_devs_alive);
+}
+
+/* Module exit: every release done, nothing of ours left to run. */
+void gwio_devs_wait_released(void)
+{
+	wait_var_event(&gwio_devs_alive, !atomic_read(&gwio_devs_alive));
+	ida_destroy(&gwio_ida);
 }
 
 struct gwio_dev *gwio_dev_create(struct device *parent)
@@ -348,6 +366,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	gdev->clock_id = CLOCK_MONOTONIC;
 
 	/* from here on, put_device() frees everything */
+	atomic_inc(&gwio_devs_alive);
 	device_initialize(&gdev->dev);
 	gdev->dev.class = &gwio_class;
 	gdev->dev.parent = parent;

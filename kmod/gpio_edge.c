@@ -72,7 +72,7 @@ struct gwio_gpio_line {
 	bool running;
 	char name[GWIO_LABEL_SIZE];	/* the interrupt's, in /proc/interrupts */
 
-	/* written by the handlers, read by sysfs (READ_ONCE) */
+	/* written by the handlers, read by sysfs */
 	u32 debounce_ns;
 	struct hrtimer debounce_timer;
 	/*
@@ -88,10 +88,10 @@ struct gwio_gpio_line {
 	bool astray;		/* PREEMPT_RT thread: the line disagreed */
 
 	u32 last_value;
-	u64 overruns;		/* edges the full ring did not take */
-	u64 errors;		/* level reads that failed */
-	u64 glitches;
-	u64 bounces;		/* edges the debounce swallowed */
+	atomic64_t overruns;	/* edges the full ring did not take */
+	atomic64_t errors;	/* level reads that failed */
+	atomic64_t glitches;
+	atomic64_t bounces;	/* edges the debounce swallowed */
 };
 
 static u64 gwio_now_mono(void)
@@ -120,7 +120,7 @@ static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
 
 	if (glitch || (level != 0) != rising) {
 		rec.flags |= GWIO_REC_F_GLITCH;
-		WRITE_ONCE(l->glitches, l->glitches + 1);
+		atomic64_inc(&l->glitches);
 	}
 	WRITE_ONCE(l->last_level, level);
 	WRITE_ONCE(l->last_value, level);
@@ -132,7 +132,7 @@ static void gwio_gpio_emit(struct gwio_gpio_line *l, u64 mono_ns, int level,
 	gwio_produce_commit(gdev, flags);
 	atomic64_inc(&ch->events);
 	if (!taken)
-		WRITE_ONCE(l->overruns, l->overruns + 1);
+		atomic64_inc(&l->overruns);
 }
 
 /*
@@ -156,7 +156,7 @@ static bool gwio_gpio_rising(const struct gwio_gpio_line *l, int level)
 static void gwio_gpio_edge(struct gwio_gpio_line *l, u64 mono_ns, int level)
 {
 	if (level < 0) {
-		WRITE_ONCE(l->errors, l->errors + 1);
+		atomic64_inc(&l->errors);
 		return;
 	}
 	gwio_gpio_emit(l, mono_ns, level, gwio_gpio_rising(l, level), false);
@@ -170,7 +170,7 @@ static void gwio_gpio_debounce(struct gwio_gpio_line *l, u64 now,
 
 	raw_spin_lock_irqsave(&l->lock, flags);
 	if (hrtimer_active(&l->debounce_timer))
-		WRITE_ONCE(l->bounces, l->bounces + 1);
+		atomic64_inc(&l->bounces);
 	l->pending_ns = now;
 	hrtimer_start(&l->debounce_timer, ns_to_ktime(debounce_ns),
 		      GWIO_DEBOUNCE_MODE);
@@ -203,18 +203,19 @@ static enum hrtimer_restart gwio_gpio_debounced(struct hrtimer *timer)
 	pending_ns = l->pending_ns;
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 
-	if (level < 0) {
-		WRITE_ONCE(l->errors, l->errors + 1);
-	} else if (level == l->last_level) {
-		/* it bounced back: nothing changed */
-		WRITE_ONCE(l->bounces, l->bounces + 1);
-	} else if ((l->edge == GWIO_EDGE_RISING && !level) ||
-		   (l->edge == GWIO_EDGE_FALLING && level)) {
-		/* settled on the edge we do not report: remember the level */
-		WRITE_ONCE(l->last_level, level);
-	} else {
+	/*
+	 * With both edges, a change is a level other than the last one
+	 * reported.  With one, the other edge raises no interrupt and the
+	 * last level says nothing: the interrupt proved a transition to
+	 * the edge's level, so settling there is the edge.
+	 */
+	if (level < 0)
+		atomic64_inc(&l->errors);
+	else if (l->edge == GWIO_EDGE_BOTH ? level == l->last_level :
+		 level != (l->edge == GWIO_EDGE_RISING))
+		atomic64_inc(&l->bounces);	/* it bounced back */
+	else
 		gwio_gpio_emit(l, pending_ns, level, level, false);
-	}
 	return HRTIMER_NORESTART;
 }
 
@@ -299,7 +300,7 @@ static irqreturn_t gwio_gpio_rt_thread(int irq, void *data)
 
 	level = gpiod_get_value(l->gpiod);
 	if (level < 0) {
-		WRITE_ONCE(l->errors, l->errors + 1);
+		atomic64_inc(&l->errors);
 		return IRQ_HANDLED;
 	}
 	if (!gwio_gpio_rt_astray(l, edges, level)) {
@@ -413,10 +414,10 @@ static ssize_t debounce_us_store(struct kobject *kobj,
 
 static struct kobj_attribute debounce_us_attr = __ATTR_RW(debounce_us);
 
-GWIO_CHANNEL_COUNTER(overruns, READ_ONCE(to_line(kobj)->overruns));
-GWIO_CHANNEL_COUNTER(errors, READ_ONCE(to_line(kobj)->errors));
-GWIO_CHANNEL_COUNTER(glitches, READ_ONCE(to_line(kobj)->glitches));
-GWIO_CHANNEL_COUNTER(bounces, READ_ONCE(to_line(kobj)->bounces));
+GWIO_CHANNEL_COUNTER(overruns, atomic64_read(&to_line(kobj)->overruns));
+GWIO_CHANNEL_COUNTER(errors, atomic64_read(&to_line(kobj)->errors));
+GWIO_CHANNEL_COUNTER(glitches, atomic64_read(&to_line(kobj)->glitches));
+GWIO_CHANNEL_COUNTER(bounces, atomic64_read(&to_line(kobj)->bounces));
 
 static ssize_t last_value_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)

@@ -149,6 +149,7 @@ int gwio_dev_register(struct gwio_dev *gdev);
 void gwio_dev_unregister(struct gwio_dev *gdev);
 struct gwio_dev *devm_gwio_dev_create(struct device *parent);
 int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
+void gwio_devs_wait_released(void);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 void gwio_ring_flush(struct gwio_dev *gdev);

@@ -180,6 +180,7 @@ static void __exit gwio_exit(void)
 	gwio_sim_devices_remove();
 	class_unregister(&gwio_class);
 	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
+	gwio_devs_wait_released();
 }
 
 module_init(gwio_init);

@@ -184,6 +184,16 @@ near=$(awk -v r="$rts" '{ t[NR] = $1 } END {
 [ "$(cat $D/channels/bounce3/bounces)" -ge 7 ] && pass bounce-counted ||
 	fail bounce-counted "$(cat $D/channels/bounce3/bounces)"
 
+# --- debounce on a line with one edge: every clean pulse is an edge ---
+# (the falling edge raises no interrupt, so the level last reported is no
+# guide: five 5 ms pulses are five records, not one and four "bounces")
+echo 1000 >$D/channels/rise1/debounce_us
+edges rise-db 1 10 5000000 5
+check rise-db-records 5 "$(records /tmp/rise-db.csv)"
+check rise-db-all-rising-high 0 "$(all_same /tmp/rise-db.csv 1 1 2)"
+check rise-db-no-bounces 0 "$(cat $D/channels/rise1/bounces)"
+echo 0 >$D/channels/rise1/debounce_us
+
 # --- sysfs: bad writes change nothing ----------------------------------
 echo 2000000 >$D/channels/bounce3/debounce_us 2>/dev/null &&
 	fail debounce-range || pass debounce-range
