@@ -8,7 +8,7 @@
 #   make check-debug          the VM suites on a kernel built here with KASAN,
 #                             lockdep, kmemleak, DEBUG_KOBJECT_RELEASE, ...
 #                             (tests/vm/check-debug.sh; not in make check:
-#                             the first run builds that kernel, ~1 h)
+#                             the first run builds that kernel, ~20 min)
 #   make bench                benchmarks into docs/benchmarks.md
 #   make style                checkpatch on the kernel sources
 #   make dtbs                 device-tree overlays into dts/build/*.dtbo
