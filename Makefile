@@ -5,6 +5,10 @@
 #   make KDIR=/path/to/headers ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 #   make C=1                  the same, with sparse on every kernel file
 #   make check                every test suite (see tests/run-suites.sh)
+#   make check-debug          the VM suites on a kernel built here with KASAN,
+#                             lockdep, kmemleak, DEBUG_KOBJECT_RELEASE, ...
+#                             (tests/vm/check-debug.sh; not in make check:
+#                             the first run builds that kernel, ~20 min)
 #   make bench                benchmarks into docs/benchmarks.md
 #   make style                checkpatch on the kernel sources
 #   make dtbs                 device-tree overlays into dts/build/*.dtbo
@@ -48,7 +52,7 @@ ifneq ($(ARCH),)
 KARCH := ARCH=$(ARCH)
 endif
 
-.PHONY: all module userspace check unit vm bench style clean install \
+.PHONY: all module userspace check check-debug unit vm bench style clean install \
 	modules_install uninstall dtbs demo vm-shell deps
 
 # Headers for another kernel build a module this one will not load: said
@@ -86,6 +90,13 @@ userspace:
 
 check:
 	tests/run-suites.sh
+
+# The VM suites (ring, gpio, spi, stress) on 6.12-debug-amd64, a kernel
+# built from Debian's linux-source with the kernel's own debugging on
+# (tests/vm/README.md).  Its cold build is far outside CI's budget, so it
+# is kept out of check; a warm cache rebuilds nothing.
+check-debug:
+	tests/vm/check-debug.sh
 
 # The packages the build, the demo and the tests need (.ci/run --deps-only:
 # compilers and cross compilers, kernel headers, qemu, mosquitto, cmocka,

@@ -15,7 +15,7 @@ top=$(cd "$here/../.." && pwd)
 
 (($# >= 1 && $# <= 2)) || die "usage: $0 ID [OUT]"
 id=$1 out=${2:-$here/build/$1}
-valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"
+valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]} ${DEBUG_IDS[*]})"
 [[ -f $KCACHE/$id.env ]] || "$top/tests/vm/fetch-kernels.sh" "$id" >&2
 # shellcheck source=/dev/null
 . "$KCACHE/$id.env"

@@ -1,8 +1,11 @@
 #!/bin/bash
 # fetch-kernels.sh [ID...] — download and unpack Debian kernels + headers for
 # the VM tests. IDs: 6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf
-# 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf (default: all). armhf is Debian's
-# armmp flavour, rt- the PREEMPT_RT one.
+# 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf (default: all of these). armhf is
+# Debian's armmp flavour, rt- the PREEMPT_RT one.  The debug kernels
+# (6.12-debug-amd64, lib.sh's DEBUG_IDS) are built from Debian's
+# linux-source by build-debug-kernel.sh, which this calls for them: only
+# when named, never by default (a cold build takes most of an hour).
 #
 # For each ID this leaves, under ${GWIO_CACHE:-$HOME/.cache/gwio}/kernels/:
 #   <ID>/root/   image, modules, headers and kbuild unpacked into ONE tree, so
@@ -251,8 +254,20 @@ fetch_one() {
 ids=("$@")
 ((${#ids[@]})) || ids=("${ALL_IDS[@]}")
 for id in "${ids[@]}"; do
-	valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"
+	valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]} ${DEBUG_IDS[*]})"
 done
+# The built kernels first, each under its own lock (a cold build must not
+# hold the stock kernels' lock below for its whole hour).
+stock=()
+for id in "${ids[@]}"; do
+	if is_debug_id "$id"; then
+		"$here/build-debug-kernel.sh" "$id"
+	else
+		stock+=("$id")
+	fi
+done
+((${#stock[@]})) || exit 0
+ids=("${stock[@]}")
 # Several jobs (check-harness, the real VM tests) may call us at once: one
 # unpacks, the others wait and then find it done.
 mkdir -p "$KCACHE"

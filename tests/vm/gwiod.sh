@@ -26,7 +26,7 @@ darch=$(dpkg --print-architecture)
 ids=("$@")
 ((${#ids[@]})) || ids=("6.1-$darch" "6.12-$darch")
 for id in "${ids[@]}"; do
-	valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"
+	valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]} ${DEBUG_IDS[*]})"
 	[[ $id == *-"$darch" ]] ||
 		die "$id: the guest runs the host's $darch programs, so $darch kernels only"
 done

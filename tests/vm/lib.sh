@@ -9,6 +9,11 @@ DEBCACHE="$KCACHE/debs"
 ALL_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64 6.1-armhf 6.12-armhf 6.12-rt-amd64 6.12-rt-armhf)
 # The four every suite runs on by default; see vm_default_ids for the rest.
 BASE_IDS=(6.1-amd64 6.1-arm64 6.12-amd64 6.12-arm64)
+# Kernels built here from Debian's linux-source (tests/vm/build-debug-kernel.sh,
+# which fetch-kernels.sh calls for them) with the kernel's own debugging on:
+# valid everywhere an ID is, in no default list (not even ALL_IDS: a cold
+# build takes most of an hour); make check-debug runs the suites on them.
+DEBUG_IDS=(6.12-debug-amd64)
 
 # apt-get download refuses to drop privileges to _apt for a directory _apt
 # cannot write and prints a noisy warning; we are root in CI, so just say so.
@@ -19,13 +24,28 @@ log() { echo "[${LOG_TAG:-vm}] $*" >&2; }
 
 valid_id() {
 	local id
-	for id in "${ALL_IDS[@]}"; do [[ $1 == "$id" ]] && return 0; done
+	for id in "${ALL_IDS[@]}" "${DEBUG_IDS[@]}"; do [[ $1 == "$id" ]] && return 0; done
 	return 1
+}
+
+# is_debug_id ID: one of DEBUG_IDS (built, not downloaded);
+# debug_id_fragment ID: its config fragment, relative to tests/vm/
+is_debug_id() {
+	local id
+	for id in "${DEBUG_IDS[@]}"; do [[ $1 == "$id" ]] && return 0; done
+	return 1
+}
+debug_id_fragment() {
+	case $1 in
+	*-debug-*) echo debug-kernel.config ;;
+	*) return 1 ;;
+	esac
 }
 
 # id_arch ID: the Debian architecture (amd64, arm64, armhf);
 # id_series ID: 6.1 or 6.12; id_flavour ID: Debian's kernel flavour
-# (amd64, arm64, armmp, rt-amd64, rt-armmp).
+# (amd64, arm64, armmp, rt-amd64, rt-armmp; debug-amd64 for the one built
+# here, which is no Debian flavour).
 id_arch() { echo "${1##*-}"; }
 id_series() { echo "${1%%-*}"; }
 id_flavour() {
@@ -33,6 +53,7 @@ id_flavour() {
 	f=$a
 	[[ $a == armhf ]] && f=armmp
 	[[ $1 == *-rt-* ]] && f=rt-$f
+	[[ $1 == *-debug-* ]] && f=debug-$f
 	echo "$f"
 }
 

@@ -15,8 +15,10 @@
 #   GWIO_VM_DTB=file        -dtb for the arm64/armhf virt board (device-tree tests)
 #   GWIO_VM_MONITOR=sock    qemu monitor on a unix socket (drive it with socat)
 #   GWIO_VM_APPEND="..."    extra kernel command line
-#   GWIO_VM_TIMEOUT=secs    hard limit for the whole VM run (default 600)
-#   GWIO_VM_MEM / GWIO_VM_SMP  default 1024 / 2
+#   GWIO_VM_TIMEOUT=secs    hard limit for the whole VM run (default 600, or
+#                           the kernel's VM_TIMEOUT from its env file: the
+#                           debug kernels' is longer)
+#   GWIO_VM_MEM / GWIO_VM_SMP  default 1024 (or the env file's VM_MEM) / 2
 #   GWIO_VM_CPU             override the qemu -cpu model
 #   GWIO_VM_VERBOSE=1       also stream the console to stderr while it runs
 #   GWIO_VM_BZIMAGE=1       x86: boot the bzImage instead of the PVH vmlinux
@@ -48,13 +50,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 (($# == 3)) || die "usage: $0 ID PAYLOAD_DIR LOG"
 id=$1 payload=$2 logf=$3
-valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"
+valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]} ${DEBUG_IDS[*]})"
 [[ -f $payload/run-tests.sh ]] || die "$payload/run-tests.sh missing"
 LOG_TAG=$id
 envf=$KCACHE/$id.env
 [[ -f $envf ]] || die "$envf missing: run tests/vm/fetch-kernels.sh $id first"
+VM_TIMEOUT=600 VM_MEM=1024
 # shellcheck source=/dev/null
 . "$envf"
+timeout_s=${GWIO_VM_TIMEOUT:-$VM_TIMEOUT}
 
 # --- busybox for the guest arch --------------------------------------------
 # Statically linked, so the one binary is the whole userland. Unpacked once per
@@ -125,11 +129,41 @@ to_kmsg() {
 	fi
 }
 
+# kmemleak (see the end): boot's own leaks are listed, tagged so that the
+# verdict skips them, and cleared; only the payload's count.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	sed 's/^/GWIO-BOOT-KMEMLEAK: /' /sys/kernel/debug/kmemleak | to_kmsg
+	echo clear >/sys/kernel/debug/kmemleak
+fi
 echo "gwio-init: running /payload/run-tests.sh on $(uname -r) ($GWIO_VM_ID)" | to_kmsg
 cd /payload
 rcfile=/tmp/.run-tests.rc
 { sh /payload/run-tests.sh; echo $? >$rcfile; } 2>&1 | to_kmsg
 echo "GWIO-TESTS-RC: $(cat $rcfile 2>/dev/null || echo killed)" | to_kmsg
+# Kernels with kmemleak (the debug ones; automatic scans off): what the
+# payload leaked.  The scan and "clear" before it (above) took boot's own
+# leaks out of the report.  Objects younger than 5 s are never reported,
+# so wait first (which also lets DEBUG_KOBJECT_RELEASE's 1-4 s delayed
+# releases run after the last rmmod, where a release function in a
+# module's freed text oopses), then scan twice (one scan may take a
+# pointer in flight for a leak; kmemleak's documentation says repeat it):
+# any "unreferenced object" left is a leak, and fails the run (bad_re).
+kml=/sys/kernel/debug/kmemleak
+if [ -w $kml ]; then
+	sleep 6
+	echo scan >$kml
+	sleep 6
+	echo scan >$kml
+	cat $kml >/tmp/.kmemleak
+	if [ -s /tmp/.kmemleak ]; then
+		echo "gwio-init: kmemleak found $(grep -c '^unreferenced object' /tmp/.kmemleak) leaked objects:"
+		cat /tmp/.kmemleak
+	else
+		echo "gwio-init: kmemleak: no leaks"
+	fi | to_kmsg
+fi
 echo "GWIO-TESTS-DONE" | to_kmsg
 cd /
 sync
@@ -148,7 +182,7 @@ if [[ -n ${GWIO_VM_CPU:-} ]]; then
 		[[ ${qargs[$i]} == -cpu ]] && qargs[i + 1]=$GWIO_VM_CPU
 	done
 fi
-qargs+=(-m "${GWIO_VM_MEM:-1024}" -smp "${GWIO_VM_SMP:-2}"
+qargs+=(-m "${GWIO_VM_MEM:-$VM_MEM}" -smp "${GWIO_VM_SMP:-2}"
 	-nographic -no-reboot
 	-initrd "$initrd")
 # x86: boot the uncompressed vmlinux through PVH when fetch-kernels made one
@@ -186,10 +220,10 @@ start=${EPOCHREALTIME/[.,]/}
 boot() {
 	qrc=0
 	if [[ ${GWIO_VM_VERBOSE:-0} == 1 ]]; then
-		timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" </dev/null 2>&1 |
+		timeout -k 10 "$timeout_s" "$QEMU" "${qargs[@]}" </dev/null 2>&1 |
 			tee "$logf" >&2 || qrc=$?
 	else
-		timeout -k 10 "${GWIO_VM_TIMEOUT:-600}" "$QEMU" "${qargs[@]}" \
+		timeout -k 10 "$timeout_s" "$QEMU" "${qargs[@]}" \
 			<"${GWIO_VM_STDIN:-/dev/null}" >"$logf" 2>&1 &
 		[[ -z ${GWIO_VM_PIDFILE:-} ]] || echo $! >"$GWIO_VM_PIDFILE"
 		wait $! || qrc=$?
@@ -239,6 +273,11 @@ problems=0
 bad_re='Oops|BUG:|kernel BUG|WARNING:|Call Trace|KASAN|UBSAN|KFENCE|general protection|Unable to handle'
 bad_re+='|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu_.*stall|list_(add|del) corruption'
 bad_re+='|refcount_t:|segfault at|Internal error:|kernel stack overflow|double fault'
+# the debug kernels' own words (lockdep's and DEBUG_OBJECTS' reports also
+# start with WARNING: or BUG:, KASAN's and UBSAN's with their names)
+bad_re+='|unreferenced object 0x|possible (circular|recursive) locking|lockdep is turned off'
+bad_re+='|turning off the locking correctness validator'
+bad_re+='|ODEBUG:|Kernel memory leak detector disabled|INFO: task .* blocked'
 if grep -v 'GWIO-' "$clean" | grep -E "$bad_re" >"$work/bad.txt"; then
 	echo "[$id] FAIL kernel problems in $logf:"
 	sed "s/^/[$id]   /" "$work/bad.txt" | head -n 40
@@ -248,7 +287,7 @@ fi
 rc=$(sed -n 's/.*GWIO-TESTS-RC: \([^ ]*\).*/\1/p' "$clean" | tail -n1)
 if ! grep -q 'GWIO-TESTS-DONE' "$clean"; then
 	if ((qrc == 124 || qrc == 137)); then
-		echo "[$id] FAIL timeout after ${GWIO_VM_TIMEOUT:-600}s (no GWIO-TESTS-DONE)"
+		echo "[$id] FAIL timeout after ${timeout_s}s (no GWIO-TESTS-DONE)"
 	else
 		echo "[$id] FAIL no GWIO-TESTS-DONE (qemu rc=$qrc); log tail:"
 		tail -n 25 "$clean" | sed "s/^/[$id]   /"
