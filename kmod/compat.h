@@ -6,6 +6,7 @@
 #ifndef GWIO_COMPAT_H
 #define GWIO_COMPAT_H
 
+#include <linux/device/class.h>
 #include <linux/mm.h>
 #include <linux/spi/spi.h>
 #include <linux/version.h>
@@ -17,6 +18,16 @@ static inline void gwio_vma_forbid_write(struct vm_area_struct *vma)
 	vm_flags_clear(vma, VM_MAYWRITE);
 #else
 	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
+
+/* class_create() lost its owner argument in 6.4 */
+static inline struct class *gwio_class_create(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
 #endif
 }
 

@@ -368,7 +368,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	/* from here on, put_device() frees everything */
 	atomic_inc(&gwio_devs_alive);
 	device_initialize(&gdev->dev);
-	gdev->dev.class = &gwio_class;
+	gdev->dev.class = gwio_class;
 	gdev->dev.parent = parent;
 	gdev->dev.devt = MKDEV(MAJOR(gwio_devt), gdev->id);
 	gdev->dev.groups = gwio_dev_groups;

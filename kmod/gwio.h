@@ -137,7 +137,7 @@ static inline struct gwio_record *gwio_ring_records_mem(struct gwio_dev *gdev)
 }
 
 /* main.c: module-wide state and the defaults set by module parameters */
-extern struct class gwio_class;
+extern struct class *gwio_class;
 extern dev_t gwio_devt;
 extern u32 gwio_default_records;
 extern u32 gwio_default_watermark;

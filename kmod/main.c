@@ -16,13 +16,17 @@
 #include <linux/moduleparam.h>
 #include <linux/spi/spi.h>
 
+#include "compat.h"
 #include "gwio.h"
 
 #define GWIO_MAX_SIM_DEVICES	8
 
-struct class gwio_class = {
-	.name = "gwio",
-};
+/*
+ * Made by the driver core, not static here: its release can run after the
+ * module is gone (CONFIG_DEBUG_KOBJECT_RELEASE delays it by seconds) and
+ * reads the struct class.
+ */
+struct class *gwio_class;
 
 dev_t gwio_devt;
 
@@ -148,7 +152,8 @@ static int __init gwio_init(void)
 	ret = alloc_chrdev_region(&gwio_devt, 0, GWIO_MAX_DEVICES, "gwio");
 	if (ret)
 		return ret;
-	ret = class_register(&gwio_class);
+	gwio_class = gwio_class_create("gwio");
+	ret = PTR_ERR_OR_ZERO(gwio_class);
 	if (ret)
 		goto err_region;
 	ret = gwio_sim_devices_create();
@@ -167,7 +172,7 @@ err_platform:
 err_sim:
 	gwio_sim_devices_remove();
 err_class:
-	class_unregister(&gwio_class);
+	class_destroy(gwio_class);
 err_region:
 	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 	return ret;
@@ -178,7 +183,7 @@ static void __exit gwio_exit(void)
 	spi_unregister_driver(&gwio_adc_driver);
 	platform_driver_unregister(&gwio_platform_driver);
 	gwio_sim_devices_remove();
-	class_unregister(&gwio_class);
+	class_destroy(gwio_class);
 	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
 	gwio_devs_wait_released();
 }

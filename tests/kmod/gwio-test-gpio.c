@@ -64,6 +64,9 @@ const struct software_node gwio_test_gpio_swnode = {
 };
 EXPORT_SYMBOL_GPL(gwio_test_gpio_swnode);
 
+/* toggles one timer callback makes up at most (catch_up=1) */
+#define GTG_MAX_CATCH_UP	256
+
 struct gtg_edge {
 	u64 ts_ns;
 	u32 line;
@@ -215,8 +218,13 @@ static enum hrtimer_restart gtg_pulse_timer(struct hrtimer *t)
 	atomic64_add(missed - 1, &chip->overruns);
 	if (!READ_ONCE(catch_up))
 		return HRTIMER_RESTART;	/* the train just takes longer */
-	/* keep the average rate: the missed toggles now, back to back */
-	missed = min_t(u64, missed - 1, l->remaining);
+	/*
+	 * Keep the average rate: the missed toggles now, back to back; but
+	 * a bounded number, or on a kernel where an edge costs more than
+	 * the period (KASAN under TCG) the debt only grows and the CPU
+	 * never leaves the interrupt (RCU stalls).
+	 */
+	missed = min3(missed - 1, (u64)l->remaining, (u64)GTG_MAX_CATCH_UP);
 	l->remaining -= missed;
 	while (missed--)
 		gtg_drive(chip, l->offset, !test_bit(l->offset, chip->levels));
