@@ -9,6 +9,7 @@
 P=/payload
 G=/sys/kernel/debug/gwio-test-gpio
 D=/sys/class/gwio/gwio0
+DEV=/dev/gwio0
 rc=0
 pass() { echo "GWIO-TEST: PASS $*"; }
 fail() { echo "GWIO-TEST: FAIL $*"; rc=1; }
@@ -37,7 +38,7 @@ edges() {
 	*) limit="-n $5 -t 30000" ;;
 	esac
 	# shellcheck disable=SC2086
-	$P/gwio-cat --start --flush -f csv $limit /dev/gwio0 \
+	$P/gwio-cat --start --flush -f csv $limit $DEV \
 		>/tmp/"$1".csv 2>/tmp/"$1".err &
 	cat_pid=$!
 	sleep 0.3
@@ -91,6 +92,16 @@ consistent() {
 		END { print bad + 0, g + 0 }' "$1"
 }
 
+# find_board: D and DEV for the test board after a rebind, which takes the
+# next free number while the last device's release is pending (a debug
+# kernel delays each by seconds, as a process holding it open would)
+find_board() {
+	for d in /sys/class/gwio/gwio*; do
+		[ "$(cat "$d"/label 2>/dev/null)" = testboard ] && D=$d
+	done
+	DEV=/dev/${D##*/}
+}
+
 line_irqs() {
 	awk -v l="line$1" '$1 == l { for (i = 2; i < NF; i += 2) if ($i == "irqs") print $(i + 1) }' $G/stats
 }
@@ -115,7 +126,7 @@ check not-threaded 0 "$(cat $D/channels/both0/threaded)"
 check ring-records-from-firmware 65536 "$(cat $D/ring_records)"
 # the ring's channel table (ABI 1.2) names the channels for userspace
 check channel-table "0 edge both0,1 edge rise1,2 edge fall2,3 edge bounce3," \
-	"$($P/gwio-cat --channels /dev/gwio0 | tr '\n' ',')"
+	"$($P/gwio-cat --channels $DEV | tr '\n' ',')"
 
 # --- exact counts and levels at 1 kHz, 10 kHz and 100 kHz ---------------
 for spec in "1k 1000 1000000" "10k 10000 100000" "100k 20000 10000"; do
@@ -148,7 +159,7 @@ check fall-all-falling-low 0 "$(all_same /tmp/fall.csv 2 0 4)"
 # miss flagged GLITCH: at once where the level is read in the interrupt,
 # from the check after the edges on PREEMPT_RT (docs/sysfs.md).
 echo 0 >$G/line0/level
-$P/gwio-cat --start --flush -f csv -t 3000 /dev/gwio0 >/tmp/lost.csv 2>/dev/null &
+$P/gwio-cat --start --flush -f csv -t 3000 $DEV >/tmp/lost.csv 2>/dev/null &
 cat_pid=$!
 sleep 0.3
 echo 1 >$G/line0/lose
@@ -221,17 +232,19 @@ done) 2>/dev/null &
 	cat $D/channels/*/events $D/statistics/unread
 done) >/dev/null 2>&1 &
 (while running; do
-	$P/gwio-cat --start -n 50 -t 100 /dev/gwio0 >/dev/null
+	$P/gwio-cat --start -n 50 -t 100 $DEV >/dev/null
 	# once it opens, its channel table is complete
-	n=$($P/gwio-cat --channels /dev/gwio0 | wc -l)
+	n=$($P/gwio-cat --channels $DEV | wc -l)
 	[ "$n" = 0 ] || [ "$n" = 4 ] || echo "half-made: $n channels"
 done) >/tmp/stress.out 2>/dev/null &
 wait
-[ -d $D ] || echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind
+[ -e /sys/bus/platform/drivers/gwio-io/gwio-io ] ||
+	echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind
+find_board
 check stress-no-half-made-device 0 "$(grep -c half-made /tmp/stress.out)"
 check stress-device-back "testboard 4 65536" \
 	"$(cat $D/label 2>&1) $(ls $D/channels 2>/dev/null | wc -l) $(cat $D/ring_records)"
-$P/gwio-cat --start --flush -f csv -n 100 -t 10000 /dev/gwio0 >/tmp/stress.csv 2>/dev/null
+$P/gwio-cat --start --flush -f csv -n 100 -t 10000 $DEV >/tmp/stress.csv 2>/dev/null
 check stress-edges-after 100 "$(records /tmp/stress.csv)"
 echo "0 0 0" >$G/pulse
 echo 0 >$D/enable
@@ -247,6 +260,7 @@ echo gwio-io >/sys/bus/platform/drivers/gwio-io/unbind && pass storm-unbind ||
 	fail storm-unbind
 echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind && pass storm-bind ||
 	fail storm-bind
+find_board
 echo 1 >$D/enable
 sleep 0.3
 rmmod gwio-test-board && rmmod gwio && pass storm-rmmod || fail storm-rmmod
@@ -258,6 +272,7 @@ rmmod gwio-test-gpio
 insmod ./gwio-test-gpio.ko ngpio=8 sleeping=1 && insmod ./gwio.ko &&
 	insmod ./gwio-test-board.ko debounce_us=0 && pass sleeping-load ||
 	fail sleeping-load
+find_board
 check sleeping-threaded 1 "$(cat $D/channels/both0/threaded)"
 echo 100 >$D/channels/both0/debounce_us 2>/dev/null &&
 	fail sleeping-no-debounce || pass sleeping-no-debounce
