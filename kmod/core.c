@@ -7,6 +7,7 @@
  * alive after removal; removal marks it dead and wakes every sleeper.
  */
 
+#include <linux/build_bug.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -39,6 +40,28 @@ u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
 	default:
 		return mono_ns;
 	}
+}
+
+/*
+ * The mapped layout is the same for every ABI, 32- and 64-bit processes
+ * on any architecture (docs/abi.md); tests/unit/test_ring.c checks the
+ * same offsets from userspace.
+ */
+static void gwio_abi_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct gwio_record) != 16);
+	BUILD_BUG_ON(sizeof(struct gwio_consumer) != 64);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, head) != 64);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, oldest) != 68);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, stats_seq) != 128);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, produced) != 136);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, wakeups) != 160);
+	BUILD_BUG_ON(sizeof(struct gwio_producer) != 192);
+	BUILD_BUG_ON(sizeof(struct gwio_channel_entry) != 48);
+	BUILD_BUG_ON(sizeof(struct gwio_info) != 72);
+	BUILD_BUG_ON(offsetof(struct gwio_info, consumer_map_size) != 24);
+	/* the producer page header fits in front of the channel table */
+	BUILD_BUG_ON(sizeof(struct gwio_producer) > PAGE_SIZE);
 }
 
 /* consumer page, producer page, channel table, records */
@@ -343,6 +366,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	struct gwio_dev *gdev;
 	int ret;
 
+	gwio_abi_check();
 	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
 	if (!gdev)
 		return ERR_PTR(-ENOMEM);

@@ -170,7 +170,12 @@ struct gwio_info {
 	__aligned_u64 reserved[4];
 };
 
-#define GWIO_IOC_MAGIC		'G'
+/*
+ * (2.0) 'J' 0x00-0x1f: a letter no driver registers in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst (ABI 1.x used 'G',
+ * which xen's gntdev/gntalloc and sgi-gru share).
+ */
+#define GWIO_IOC_MAGIC		'J'
 /* Ring geometry and map sizes. */
 #define GWIO_IOC_INFO		_IOR(GWIO_IOC_MAGIC, 0x01, struct gwio_info)
 /* Start and stop this device's sources (same as sysfs "enable"). */
@@ -178,33 +183,5 @@ struct gwio_info {
 #define GWIO_IOC_STOP		_IO(GWIO_IOC_MAGIC, 0x03)
 /* Discard every unread record: tail = head. */
 #define GWIO_IOC_FLUSH		_IO(GWIO_IOC_MAGIC, 0x04)
-
-/*
- * (2.0) The mapped layout is the same for every ABI (32- and 64-bit
- * processes, any architecture): offsets of the shared words.
- */
-#ifdef __cplusplus
-#define GWIO_STATIC_ASSERT(c, m)	static_assert(c, m)
-#elif defined(__KERNEL__) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
-#define GWIO_STATIC_ASSERT(c, m)	_Static_assert(c, m)
-#endif
-#ifdef GWIO_STATIC_ASSERT
-GWIO_STATIC_ASSERT(sizeof(struct gwio_record) == 16, "record size");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_consumer) == 64, "consumer page");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, head) == 64,
-		   "head on the second cache line");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, oldest) == 68,
-		   "oldest beside head");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, stats_seq) == 128,
-		   "counters on the third cache line");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, produced) == 136,
-		   "produced");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, wakeups) == 160,
-		   "wakeups");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_producer) == 192, "producer header");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_channel_entry) == 48, "channel entry");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_info) == 72, "GWIO_IOC_INFO");
-#undef GWIO_STATIC_ASSERT
-#endif
 
 #endif /* _UAPI_LINUX_GWIO_H */

@@ -350,8 +350,13 @@ static void test_abi(void)
 	p = mmap(NULL, r.info.producer_map_size + r.info.page_size, PROT_READ,
 		 MAP_SHARED, r.fd, GWIO_PRODUCER_PGOFF * r.info.page_size);
 	CHECK(p == MAP_FAILED, "oversized producer map allowed");
-	CHECK(ioctl(r.fd, _IO('G', 0x7f)) < 0 && errno == ENOTTY,
+	CHECK(ioctl(r.fd, _IO(GWIO_IOC_MAGIC, 0x7f)) < 0 && errno == ENOTTY,
 	      "unknown ioctl accepted");
+	/* ABI 2.0 left 'G' (xen gntdev/gntalloc, sgi-gru): 1.x's numbers fail */
+	CHECK(ioctl(r.fd, _IO('G', 0x02)) < 0 && errno == ENOTTY,
+	      "ABI 1.x GWIO_IOC_START accepted");
+	CHECK(ioctl(r.fd, _IO('G', 0x04)) < 0 && errno == ENOTTY,
+	      "ABI 1.x GWIO_IOC_FLUSH accepted");
 
 	/* one consumer: the second opener is refused, and can open later */
 	fd2 = open(dev_path, O_RDWR);
