@@ -3,10 +3,11 @@
  * gwio character device: /dev/gwioN for the ring's one consumer.
  *
  * Semantics (docs/abi.md): one open file at a time (-EBUSY otherwise); the
- * consumer page maps read-write, the producer page and records read-only;
- * the ring cannot be resized while mapped or while a read() runs; after
- * the device goes away, poll() says EPOLLHUP and the rest -ENODEV, and the
- * memory lives on until the last mapping and file are gone.
+ * consumer page maps read-write and shared, the producer page and records
+ * read-only; the ring cannot be resized while mapped or while a read()
+ * runs; after the device goes away, poll() says EPOLLHUP and the rest
+ * -ENODEV, and the memory lives on until the last mapping and file are
+ * gone.
  */
 
 #include <linux/fs.h>
@@ -76,6 +77,7 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct gwio_dev *gdev = file->private_data;
 	unsigned long size = vma->vm_end - vma->vm_start;
+	struct gwio_ring_layout l;
 	int ret = 0;
 
 	mutex_lock(&gdev->lock);
@@ -83,22 +85,18 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENODEV;
 		goto out;
 	}
-	switch (vma->vm_pgoff) {
-	case GWIO_CONSUMER_PGOFF:
-		if (size != PAGE_SIZE)
-			ret = -EINVAL;
-		break;
-	case GWIO_PRODUCER_PGOFF:
-		/* only the consumer page is the consumer's to write */
-		if (vma->vm_flags & VM_WRITE)
-			ret = -EPERM;
-		else if (size > gdev->ring_bytes - PAGE_SIZE)
-			ret = -EINVAL;
-		else
-			gwio_vma_forbid_write(vma);
-		break;
-	default:
+	gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	if (!gwio_ring_map_fits(&l, PAGE_SIZE, vma->vm_pgoff, size)) {
 		ret = -EINVAL;
+	} else if (vma->vm_pgoff == GWIO_CONSUMER_PGOFF) {
+		/* a private copy's tail would never reach the producer */
+		if (!(vma->vm_flags & VM_MAYSHARE))
+			ret = -EINVAL;
+	} else if (vma->vm_flags & VM_WRITE) {
+		/* only the consumer page is the consumer's to write */
+		ret = -EPERM;
+	} else {
+		gwio_vma_forbid_write(vma);
 	}
 	if (ret)
 		goto out;
@@ -278,6 +276,7 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct gwio_dev *gdev = file->private_data;
 	struct gwio_info info = { 0 };
+	struct gwio_ring_layout l;
 	long ret = 0;
 
 	mutex_lock(&gdev->lock);
@@ -293,8 +292,10 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info.record_size = sizeof(struct gwio_record);
 		info.record_count = gdev->ring_records;
 		info.channel_count = gdev->channel_count;
+		gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS,
+				 PAGE_SIZE);
 		info.consumer_map_size = PAGE_SIZE;
-		info.producer_map_size = gdev->ring_bytes - PAGE_SIZE;
+		info.producer_map_size = l.producer_map_size;
 		break;
 	case GWIO_IOC_START:
 		ret = gwio_dev_set_enabled(gdev, true);

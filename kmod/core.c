@@ -64,17 +64,6 @@ static void gwio_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct gwio_producer) > PAGE_SIZE);
 }
 
-/* consumer page, producer page, channel table, records */
-#define GWIO_TABLE_BYTES	PAGE_ALIGN(GWIO_MAX_CHANNELS * \
-					   sizeof(struct gwio_channel_entry))
-#define GWIO_DATA_OFFSET	(PAGE_SIZE + GWIO_TABLE_BYTES)
-
-static size_t gwio_ring_bytes(u32 records)
-{
-	return PAGE_SIZE + GWIO_DATA_OFFSET +
-	       (size_t)records * sizeof(struct gwio_record);
-}
-
 /* Userspace finds channels by label here (docs/abi.md). */
 void gwio_ring_describe_channel(struct gwio_dev *gdev,
 				const struct gwio_channel *ch)
@@ -87,7 +76,8 @@ void gwio_ring_describe_channel(struct gwio_dev *gdev,
 	e->flags = GWIO_CHANNEL_F_VALID;
 }
 
-static void gwio_ring_describe(struct gwio_dev *gdev)
+static void gwio_ring_describe(struct gwio_dev *gdev,
+			       const struct gwio_ring_layout *l)
 {
 	struct gwio_producer *sh = gdev->ring_shared;
 
@@ -96,35 +86,38 @@ static void gwio_ring_describe(struct gwio_dev *gdev)
 	sh->abi_minor = GWIO_ABI_MINOR;
 	sh->record_size = sizeof(struct gwio_record);
 	sh->record_count = gdev->ring_records;
-	sh->data_offset = GWIO_DATA_OFFSET;
+	sh->data_offset = l->data_offset;
 	sh->clock_id = gdev->clock_id;
 	sh->overflow = gdev->overflow;
-	sh->channel_table_offset = PAGE_SIZE;
+	sh->channel_table_offset = l->table_offset;
 	sh->channel_table_entries = GWIO_MAX_CHANNELS;
 }
 
 /* Called with gdev->lock held, sources stopped and nothing mapped. */
 static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 {
-	size_t bytes = gwio_ring_bytes(records);
-	void *mem = vmalloc_user(bytes);
+	struct gwio_ring_layout l;
 	unsigned long flags;
+	void *mem;
 	u16 i;
 
+	/* page-rounded, so that a last page of records maps too */
+	gwio_ring_layout(&l, records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	mem = vmalloc_user(l.bytes);
 	if (!mem)
 		return -ENOMEM;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	swap(gdev->ring_mem, mem);
-	gdev->ring_bytes = bytes;
+	gdev->ring_bytes = l.bytes;
 	gdev->ring_records = records;
 	gdev->ring_cons = gdev->ring_mem;
 	gdev->ring_shared = gdev->ring_mem + PAGE_SIZE;
-	gdev->ring_table = gdev->ring_mem + 2 * PAGE_SIZE;
-	gwio_ring_describe(gdev);
+	gdev->ring_table = (void *)gdev->ring_shared + l.table_offset;
+	gdev->ring_recs = (void *)gdev->ring_shared + l.data_offset;
+	gwio_ring_describe(gdev, &l);
 	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
-			    gwio_ring_records_mem(gdev), records,
-			    gdev->overflow);
+			    gdev->ring_recs, records, gdev->overflow);
 	/* a timer cancelled before it ran left timer_armed set */
 	gdev->timer_armed = false;
 	gdev->timer_pos = 0;

@@ -18,7 +18,7 @@
 
 #include "gwio_ring.h"
 
-#define GWIO_RING_MIN_RECORDS	256U		/* data stays page-aligned */
+#define GWIO_RING_MIN_RECORDS	256U		/* 4 KiB; mappings are page-rounded */
 #define GWIO_RING_MAX_RECORDS	(1U << 22)	/* 64 MiB of records */
 #define GWIO_MAX_CHANNELS	256U
 #define GWIO_MAX_DEVICES	256U		/* minors of /dev/gwioN */
@@ -96,10 +96,11 @@ struct gwio_dev {
 	struct mutex read_lock;		/* one read() at a time */
 
 	void *ring_mem;			/* consumer page, producer page, records */
-	size_t ring_bytes;
+	size_t ring_bytes;		/* page-aligned: gwio_ring_layout() */
 	struct gwio_consumer *ring_cons;
 	struct gwio_producer *ring_shared;
 	struct gwio_channel_entry *ring_table;	/* GWIO_MAX_CHANNELS slots */
+	struct gwio_record *ring_recs;	/* never from the shared data_offset */
 
 	/* hot path: producers serialise on prod_lock, never sleep under it */
 	raw_spinlock_t prod_lock;
@@ -133,7 +134,7 @@ static inline struct gwio_dev *to_gwio_dev(struct device *dev)
 
 static inline struct gwio_record *gwio_ring_records_mem(struct gwio_dev *gdev)
 {
-	return (void *)gdev->ring_shared + gdev->ring_shared->data_offset;
+	return gdev->ring_recs;
 }
 
 /* main.c: module-wide state and the defaults set by module parameters */

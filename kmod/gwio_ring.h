@@ -116,6 +116,58 @@ struct gwio_ring_counters {
 	u64 wakeups;
 };
 
+/* ------------------------------------------------------------------ layout */
+
+/*
+ * Where everything lies in a ring of @records records for pages of
+ * @page_size bytes (docs/abi.md, "Layout"): one area of @bytes, the
+ * consumer page first, then the producer page, the channel table of
+ * @table_entries slots and the records, each starting on a page.  The
+ * producer mapping is rounded up to a page, so a ring whose records do
+ * not fill their last page (256 records with 16 or 64 KiB pages) still
+ * maps whole.  The kernel and the memory rings both lay rings out here.
+ */
+struct gwio_ring_layout {
+	u64 table_offset;	/* bytes from the producer page */
+	u64 data_offset;	/* bytes from the producer page to record 0 */
+	u64 producer_map_size;	/* a multiple of the page size */
+	u64 bytes;		/* consumer page + producer mapping */
+};
+
+static inline u64 gwio_ring_page_align(u64 len, u64 page_size)
+{
+	return (len + page_size - 1) & ~(page_size - 1);
+}
+
+static inline void gwio_ring_layout(struct gwio_ring_layout *l, u32 records,
+				    u32 table_entries, u64 page_size)
+{
+	u64 table = (u64)table_entries * sizeof(struct gwio_channel_entry);
+	u64 data = (u64)records * sizeof(struct gwio_record);
+
+	l->table_offset = page_size;
+	l->data_offset = l->table_offset +
+			 gwio_ring_page_align(table, page_size);
+	l->producer_map_size = gwio_ring_page_align(l->data_offset + data,
+						    page_size);
+	l->bytes = page_size + l->producer_map_size;
+}
+
+/*
+ * Does a mapping of @len bytes (the page-rounded length of the VMA) at
+ * page offset @pgoff fit?  The consumer page alone, or from the producer
+ * page on, at most producer_map_size.
+ */
+static inline bool gwio_ring_map_fits(const struct gwio_ring_layout *l,
+				      u64 page_size, u64 pgoff, u64 len)
+{
+	if (pgoff == GWIO_CONSUMER_PGOFF)
+		return len == page_size;
+	if (pgoff == GWIO_PRODUCER_PGOFF)
+		return len && len <= l->producer_map_size;
+	return false;
+}
+
 /* ---------------------------------------------------------------- producer */
 
 struct gwio_ring_prod {

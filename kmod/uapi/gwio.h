@@ -12,8 +12,10 @@
  *   + data_offset              record_count records,     read-only
  *
  * The producer page, the channel table and the records are mapped
- * together (one read-only mapping of data_offset + record_count *
- * record_size bytes, starting at page offset GWIO_PRODUCER_PGOFF).
+ * together: one read-only, shared mapping of producer_map_size bytes
+ * (GWIO_IOC_INFO: data_offset + record_count * record_size rounded up to
+ * a page), starting at page offset GWIO_PRODUCER_PGOFF.  The consumer
+ * page is one page, mapped shared (MAP_PRIVATE is refused).
  *
  * (2.0) Positions are free-running 32-bit indices: a record at position p
  * is in slot p & (record_count - 1); head, tail and oldest wrap at 2^32

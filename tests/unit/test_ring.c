@@ -331,6 +331,69 @@ static void test_layout(void **state)
 }
 
 /*
+ * The ring's layout for every page size a kernel may have: 4 KiB, and the
+ * 16 KiB (Raspberry Pi 5's kernel_2712) and 64 KiB arm64 kernels.  The
+ * producer mapping is whole pages, covers every record, and is what mmap
+ * accepts: before, 256 records on 16 KiB pages asked for 36864 bytes and a
+ * page-rounded mapping of them was refused.
+ */
+static void test_ring_layout_pages(void **state)
+{
+	static const uint64_t pages[] = { 4096, 16384, 65536 };
+	uint32_t records;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		uint64_t ps = pages[i];
+
+		for (records = 256; records <= (1u << 22); records <<= 1) {
+			struct gwio_ring_layout l;
+			uint64_t need;
+
+			gwio_ring_layout(&l, records, 256, ps);
+			need = l.data_offset + (uint64_t)records * 16;
+			assert_int_equal(l.table_offset, ps);
+			assert_int_equal(l.data_offset % ps, 0);
+			assert_true(l.data_offset >= l.table_offset + 256 * 48);
+			assert_int_equal(l.producer_map_size % ps, 0);
+			assert_true(l.producer_map_size >= need);
+			assert_true(l.producer_map_size - need < ps);
+			assert_int_equal(l.bytes, ps + l.producer_map_size);
+			/* what GWIO_IOC_INFO reports maps, one page more not */
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_PRODUCER_PGOFF,
+						       l.producer_map_size));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_PRODUCER_PGOFF,
+							l.producer_map_size +
+							ps));
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_PRODUCER_PGOFF, ps));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_PRODUCER_PGOFF, 0));
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_CONSUMER_PGOFF, ps));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_CONSUMER_PGOFF,
+							2 * ps));
+			assert_false(gwio_ring_map_fits(&l, ps, 7, ps));
+		}
+	}
+	/* the case from the review: 256 records, 16 KiB pages */
+	{
+		struct gwio_ring_layout l;
+
+		gwio_ring_layout(&l, 256, 256, 16384);
+		assert_int_equal(l.data_offset, 32768);
+		assert_int_equal(l.producer_map_size, 49152);
+		assert_true(gwio_ring_map_fits(&l, 16384, GWIO_PRODUCER_PGOFF,
+					       49152));
+	}
+}
+
+
+/*
  * 64-bit counters are published as 32-bit halves inside a sequence count:
  * a reader never sees halves of two different values, even across a
  * carry into the high word (what a 32-bit CPU would tear).
@@ -978,6 +1041,7 @@ int main(void)
 		AT_STARTS(test_hostile_tail_overwrite),
 		AT_STARTS(test_garbage_consumer_tail),
 		AT_STARTS(test_watermark),
+		cmocka_unit_test(test_ring_layout_pages),
 		AT_STARTS(test_peek_across_wrap),
 		AT(test_stress_drop_newest_free, start_zero),
 		AT(test_stress_drop_newest_paced, start_u64),

@@ -314,8 +314,14 @@ static void test_abi(void)
 	      256 * sizeof(struct gwio_channel_entry) &&
 	      r.prod->data_offset % r.info.page_size == 0,
 	      "data offset %u", r.prod->data_offset);
-	CHECK(r.info.producer_map_size == r.prod->data_offset +
-	      (uint64_t)r.info.record_count * 16, "producer map size");
+	/* whole pages, so that 16 and 64 KiB page kernels map small rings */
+	CHECK(r.info.producer_map_size % r.info.page_size == 0 &&
+	      r.info.producer_map_size >= r.prod->data_offset +
+	      (uint64_t)r.info.record_count * 16 &&
+	      r.info.producer_map_size < r.prod->data_offset +
+	      (uint64_t)r.info.record_count * 16 + r.info.page_size,
+	      "producer map size %llu",
+	      (unsigned long long)r.info.producer_map_size);
 	CHECK(r.info.channel_count >= 1, "channels");
 	{
 		const struct gwio_channel_entry *t = (const void *)
@@ -350,6 +356,11 @@ static void test_abi(void)
 	p = mmap(NULL, r.info.producer_map_size + r.info.page_size, PROT_READ,
 		 MAP_SHARED, r.fd, GWIO_PRODUCER_PGOFF * r.info.page_size);
 	CHECK(p == MAP_FAILED, "oversized producer map allowed");
+	/* a private copy of the consumer page: tail writes the kernel never sees */
+	p = mmap(NULL, r.info.page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 r.fd, GWIO_CONSUMER_PGOFF * r.info.page_size);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "private consumer map: %s",
+	      p == MAP_FAILED ? strerror(errno) : "allowed");
 	CHECK(ioctl(r.fd, _IO(GWIO_IOC_MAGIC, 0x7f)) < 0 && errno == ENOTTY,
 	      "unknown ioctl accepted");
 	/* ABI 2.0 left 'G' (xen gntdev/gntalloc, sgi-gru): 1.x's numbers fail */
