@@ -123,6 +123,7 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	gdev->timer_pos = 0;
 	gdev->timeout_pos = 0;
 	gdev->tail_resets = 0;
+	gdev->read_lost = 0;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	vfree(mem);
@@ -192,8 +193,9 @@ out:
 
 /*
  * Discard every unread record: tail = head.  The consumer's own request
- * (ioctl or read()), so a plain store in process context: the producer
- * never writes the consumer page.
+ * (the ioctl, with read_lock held so that no read() stores an older tail
+ * after it), so a plain store in process context: the producer never
+ * writes the consumer page.
  */
 void gwio_ring_flush(struct gwio_dev *gdev)
 {
@@ -224,6 +226,19 @@ u32 gwio_ring_reset_tail(struct gwio_dev *gdev)
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	return head;
+}
+
+/*
+ * A read() claimed @n records (overwrite policy) and could not copy them
+ * to a faulting buffer: they are gone for it (statistics/read_lost).
+ */
+void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	gdev->read_lost += n;
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 }
 
 /* Called with gdev->lock held. */

@@ -110,6 +110,7 @@ struct gwio_dev {
 	u32 timer_pos;			/* head when the timeout timer was armed */
 	u32 timeout_pos;		/* records before it waited a full timeout */
 	u64 tail_resets;		/* hostile tails read() started over from */
+	u64 read_lost;			/* claimed by a read() that faulted */
 	struct hrtimer timeout_timer;
 	struct irq_work wake_work;
 	wait_queue_head_t wq;
@@ -155,6 +156,7 @@ int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 void gwio_ring_flush(struct gwio_dev *gdev);
 u32 gwio_ring_reset_tail(struct gwio_dev *gdev);
+void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n);
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns);
 void gwio_ring_describe_channel(struct gwio_dev *gdev,
 				const struct gwio_channel *ch);

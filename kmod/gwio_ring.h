@@ -24,6 +24,10 @@
  *    (overwrite, for counting), so a hostile tail can only make its own
  *    consumer lose records, and nothing a consumer writes can make the
  *    producer loop;
+ *  - the producer caches tail and reuses every slot below it without
+ *    announcing anything, so no one who acts as the consumer (libgwio,
+ *    the kernel's read() and FLUSH) ever stores a tail below one it
+ *    stored before: a tail moved backwards names slots already reused;
  *  - under the overwrite policy the producer announces every slot it is
  *    about to reuse in oldest (store, full barrier, then it writes the
  *    slot) and the consumer validates after copying (perf / BPF ringbuf
@@ -498,6 +502,104 @@ static inline void gwio_ring_cons_skip(struct gwio_ring_cons *c, u32 n)
 static inline void gwio_ring_cons_release(struct gwio_ring_cons *c)
 {
 	gwio_store_release(&c->cons->tail, (u32)c->tail);
+}
+
+/* --------------------------------------------------- the kernel's read() */
+
+/*
+ * read() is a consumer without private state: between calls the shared
+ * tail is all it has, so it loads it per batch and stores it itself.  One
+ * batch: gwio_ring_kread_begin() copies records into a bounce buffer,
+ * the caller copies them to user space, and gwio_ring_kread_end() says
+ * whether that worked.  The tail it stores only ever moves forward:
+ *
+ *  - drop-newest: tail moves past the batch only once it was delivered,
+ *    so a buffer that faults leaves the batch unread and costs nothing;
+ *  - overwrite: a copy is known intact only after tail was published and
+ *    oldest checked, so tail moves before the copy to user space.  If
+ *    that faults, the batch stays claimed: putting tail back would hand
+ *    the producer's cached tail positions it has already reused
+ *    (unannounced: it thinks them free) to the next read.  The batch is
+ *    lost to the caller that faulted; kread_end() says how many records.
+ *
+ * The caller serialises readers, and the tail it loads may be anything a
+ * mapping consumer wrote: the batch is bounded by @max and the ring.
+ */
+struct gwio_ring_kread {
+	u32 tail;	/* position of batch[0] */
+	u32 n;		/* records copied into the batch */
+	u32 bad;	/* leading ones found overwritten after the copy */
+};
+
+/*
+ * Copy up to @max records from the tail into @batch.  Returns how many,
+ * starting at @batch + k->bad, are good to deliver; -1 for a tail that
+ * is not valid on a drop-newest ring (the caller resets it).  Under
+ * overwrite any tail more than a ring behind is lapped: it moves to
+ * head - size, and past whatever oldest says was overwritten.
+ */
+static inline int gwio_ring_kread_begin(struct gwio_consumer *cons,
+					const struct gwio_producer *sh,
+					const struct gwio_record *recs,
+					u32 size, u32 overflow,
+					struct gwio_record *batch, u32 max,
+					struct gwio_ring_kread *k)
+{
+	bool overwrite = overflow == GWIO_OVERFLOW_OVERWRITE;
+	u32 tail = gwio_read_once(cons->tail);
+	u32 head = gwio_load_acquire(&sh->head);
+	u32 avail = head - tail, n, i;
+	s32 behind;
+
+	k->n = 0;
+	k->bad = 0;
+	if (avail > size) {
+		if (!overwrite)
+			return -1;
+		/* lapped: more than a ring back is gone */
+		tail = head - size;
+		avail = size;
+		gwio_store_release(&cons->tail, tail);
+	}
+	if (overwrite) {
+		/* overwritten before we got to them: lost */
+		behind = (s32)(gwio_read_once(sh->oldest) - tail);
+		if (behind > 0) {
+			n = (u32)behind < avail ? (u32)behind : avail;
+			tail += n;
+			avail -= n;
+			gwio_store_release(&cons->tail, tail);
+		}
+	}
+	n = avail < max ? avail : max;
+	for (i = 0; i < n; i++)
+		gwio_slot_read(batch[i], recs[(tail + i) & (size - 1)]);
+	k->tail = tail;
+	k->n = n;
+	if (n && overwrite) {
+		gwio_store_release(&cons->tail, tail + n);
+		/* tail before oldest: pairs with gwio_ring_prod_overrun() */
+		gwio_mb();
+		behind = (s32)(gwio_read_once(sh->oldest) - tail);
+		if (behind > 0)
+			k->bad = (u32)behind < n ? (u32)behind : n;
+	}
+	return (int)(n - k->bad);
+}
+
+/*
+ * The batch reached user space (@delivered) or faulted.  Returns the
+ * records that are lost to the reader: claimed, good, and not delivered.
+ */
+static inline u32 gwio_ring_kread_end(struct gwio_consumer *cons,
+				      const struct gwio_ring_kread *k,
+				      u32 overflow, bool delivered)
+{
+	if (overflow == GWIO_OVERFLOW_OVERWRITE)
+		return delivered ? 0 : k->n - k->bad;
+	if (delivered && k->n)
+		gwio_store_release(&cons->tail, k->tail + k->n);
+	return 0;
 }
 
 #endif /* GWIO_RING_H */

@@ -247,6 +247,7 @@ GWIO_STAT_ATTR(dropped, gdev->prod.dropped);
 GWIO_STAT_ATTR(overruns, gdev->prod.overruns);
 GWIO_STAT_ATTR(wakeups, gdev->prod.wakeups);
 GWIO_STAT_ATTR(tail_resets, gdev->tail_resets);
+GWIO_STAT_ATTR(read_lost, gdev->read_lost);
 /* 0 for an invalid tail (docs/abi.md): nothing is readable then */
 GWIO_STAT_ATTR(unread, gwio_ring_unread(gdev->prod.head,
 					READ_ONCE(gdev->ring_cons->tail),
@@ -260,6 +261,7 @@ static struct attribute *gwio_stat_attrs[] = {
 	&dev_attr_wakeups.attr,
 	&dev_attr_unread.attr,
 	&dev_attr_tail_resets.attr,
+	&dev_attr_read_lost.attr,
 	NULL,
 };
 

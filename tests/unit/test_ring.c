@@ -804,6 +804,135 @@ static void test_peek_across_wrap(void **state)
 	ring_free(r);
 }
 
+/* ------------------------------------------------------ the kernel's read */
+
+/* One read() batch as chardev.c does it; @fault: the copy out fails. */
+static int kread(struct test_ring *r, uint32_t overflow,
+		 struct gwio_record *batch, uint32_t max, bool fault,
+		 struct gwio_ring_kread *k, uint32_t *lost)
+{
+	int good = gwio_ring_kread_begin(&r->cons_page, &r->shared, r->recs,
+					 r->count, overflow, batch, max, k);
+
+	if (good >= 0)
+		*lost = gwio_ring_kread_end(&r->cons_page, k, overflow, !fault);
+	return good;
+}
+
+/*
+ * Under overwrite read() publishes tail before its copy to user space, as
+ * the validation needs.  When that copy faults, it used to store the old
+ * tail back.  But the producer had cached the newer tail and reuses the
+ * slots below it without announcing them in oldest (it thinks them free),
+ * so the next read() copied slots the producer had rewritten, under their
+ * old positions, and validation passed.  The tail must never go back: the
+ * batch is lost to the reader that faulted, and counted.
+ */
+static void test_kread_fault_overwrite(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	struct gwio_record batch[count];
+	struct gwio_ring_kread k;
+	uint32_t lost, i;
+	int good;
+
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+
+	/* read() claims the whole ring ... */
+	good = gwio_ring_kread_begin(&r->cons_page, &r->shared, r->recs, count,
+				     GWIO_OVERFLOW_OVERWRITE, batch, count, &k);
+	assert_int_equal(good, count);
+	assert_int_equal(k.tail, (u32)start);
+	assert_int_equal(r->cons_page.tail, (u32)(start + count));
+	/* ... the producer sees that tail and stores one more ... */
+	assert_true(push_n(r, count, 1));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->p.tail_cache, (u32)(start + count));
+	/* ... and the copy to user space faults: nothing goes back */
+	lost = gwio_ring_kread_end(&r->cons_page, &k, GWIO_OVERFLOW_OVERWRITE,
+				   false);
+	assert_int_equal(lost, count);
+	assert_int_equal(r->cons_page.tail, (u32)(start + count));
+
+	/*
+	 * The producer goes on into the slots it believes free, announcing
+	 * nothing, and has not published yet when the next read() runs.
+	 */
+	assert_true(push_n(r, count + 1, count - 1));
+	assert_int_equal(r->shared.oldest, r->p.oldest);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_true(good >= 0);
+	for (i = 0; i < (uint32_t)good; i++)
+		assert_rec(&batch[k.bad + i], k.tail + i - (u32)start, 0);
+	assert_int_equal(k.tail, (u32)(start + count));
+	assert_int_equal(good, 1);
+	assert_int_equal(lost, 0);
+
+	/* once published, the rest comes, every record where it belongs */
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, count - 1);
+	for (i = 0; i < (uint32_t)good; i++)
+		assert_rec(&batch[k.bad + i], count + 1 + i, 0);
+	assert_int_equal(r->cons_page.tail, (u32)(start + 2 * count));
+	ring_free(r);
+}
+
+/*
+ * Under drop-newest read() publishes tail only after the copy out, so a
+ * fault leaves the batch unread and costs nothing; tails that are not
+ * valid are the caller's to reset, and a lapped overwrite tail resyncs.
+ */
+static void test_kread_drop_newest_and_lapped(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_DROP_NEWEST, start);
+	struct gwio_record batch[count];
+	struct gwio_ring_kread k;
+	uint32_t lost, i;
+	int good;
+
+	assert_true(push_n(r, 0, 5));
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, 3, true, &k, &lost);
+	assert_int_equal(good, 3);
+	assert_int_equal(lost, 0);
+	assert_int_equal(r->cons_page.tail, (u32)start);
+	good = kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, 5);
+	for (i = 0; i < 5; i++)
+		assert_rec(&batch[i], i, 0);
+	assert_int_equal(r->cons_page.tail, (u32)(start + 5));
+
+	/* a tail ahead of head: not valid, the caller resets it */
+	r->cons_page.tail = (u32)start + 100;
+	assert_int_equal(kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, count,
+			       false, &k, &lost), -1);
+	assert_int_equal(r->cons_page.tail, (u32)start + 100);
+	ring_free(r);
+
+	/* overwrite, lapped by 2^31 + 1: the newest ring, nothing else */
+	r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	r->p.head = (u32)(start + (1u << 31) + 1 - count);
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, count);
+	assert_int_equal(k.bad, 0);
+	for (i = 0; i < count; i++)
+		assert_rec(&batch[i], i, 0);
+	assert_int_equal(r->cons_page.tail, r->shared.head);
+	ring_free(r);
+}
+
 /* ---------------------------------------------------------------- stress */
 
 enum stress_mode {
@@ -1042,6 +1171,8 @@ int main(void)
 		AT_STARTS(test_garbage_consumer_tail),
 		AT_STARTS(test_watermark),
 		cmocka_unit_test(test_ring_layout_pages),
+		AT_STARTS(test_kread_fault_overwrite),
+		AT_STARTS(test_kread_drop_newest_and_lapped),
 		AT_STARTS(test_peek_across_wrap),
 		AT(test_stress_drop_newest_free, start_zero),
 		AT(test_stress_drop_newest_paced, start_u64),

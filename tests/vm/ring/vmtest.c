@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,9 +23,11 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 #include "gwio_ring.h"
 
@@ -170,6 +173,19 @@ static struct gwio_ring_counters cnt(const struct ring *r)
 
 	gwio_ring_read_counters(r->prod, &c);
 	return c;
+}
+
+/* Wait (bounded, 10 s) until head has reached @n; false if it did not. */
+static int wait_head(const struct ring *r, uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (__atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE) >= n)
+			return 1;
+		sleep_ms(10);
+	}
+	return 0;
 }
 
 /* Discard what is unread and start consuming at the head. */
@@ -591,6 +607,7 @@ static void test_read(void)
 	int fd;
 
 	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
 	sys_set("ring_records", "16384");
 	set_channels(2, 5000, "counter");
 	fd = open(dev_path, O_RDWR);
@@ -763,7 +780,7 @@ static void test_read_fault(const char *policy)
 {
 	struct gwio_record buf[256];
 	struct tally t = { 0 };
-	uint64_t t0, unread, max_unread = 0, faults = 0, dropped0;
+	uint64_t t0, unread, max_unread = 0, faults = 0, dropped0, lost;
 	struct gwio_ring_counters c;
 	void *bad;
 	ssize_t n;
@@ -777,6 +794,7 @@ static void test_read_fault(const char *policy)
 	CHECK(fd >= 0, "open: %s", strerror(errno));
 	ioctl(fd, GWIO_IOC_FLUSH);
 	dropped0 = sys_u64("statistics/dropped");
+	lost = sys_u64("statistics/read_lost");
 	tally_start(&t, 1);
 	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ioctl(fd, GWIO_IOC_START);
@@ -803,7 +821,11 @@ static void test_read_fault(const char *policy)
 		tally_batch(&t, buf, n / 16, t.next_seq);
 	tally_finish(&t, 1);
 	close(fd);
+	lost = sys_u64("statistics/read_lost") - lost;
 	CHECK(faults > 100, "only %" PRIu64 " faulting reads", faults);
+	/* overwrite: each faulting batch stays claimed, and is counted */
+	CHECK(strcmp(policy, "overwrite") ? lost == 0 : lost >= faults,
+	      "read_lost %" PRIu64 " after %" PRIu64 " faults", lost, faults);
 	CHECK(max_unread <= 256, "unread reached %" PRIu64 " in a ring of 256",
 	      max_unread);
 	CHECK(t.nonmono == 0, "%" PRIu64 " records out of order or repeated",
@@ -816,6 +838,199 @@ static void test_read_fault(const char *policy)
 	}
 	printf("GWIO-TEST: PASS %s faults=%" PRIu64 " received=%" PRIu64 "\n",
 	       test_name, faults, t.received);
+}
+
+/*
+ * Overwrite policy: read() publishes tail before its copy to user space
+ * (the validation needs it).  A faulting buffer used to get it put back,
+ * over slots the producer had cached as free and reused unannounced.  Now
+ * the batch stays claimed: tail never goes back, and the records are
+ * counted in statistics/read_lost.
+ */
+static void test_read_fault_claimed(void)
+{
+	struct gwio_consumer *cons;
+	uint64_t unread, lost0;
+	uint32_t tail0;
+	struct ring r;
+	void *bad;
+	ssize_t n;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "overwrite");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 512), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	unread = sys_u64("statistics/unread");
+	lost0 = sys_u64("statistics/read_lost");
+	CHECK(unread == 256, "unread %" PRIu64 " in a lapped ring of 256",
+	      unread);
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	tail0 = __atomic_load_n(&cons->tail, __ATOMIC_ACQUIRE);
+	n = read(r.fd, bad, 16 * sizeof(struct gwio_record));
+	munmap(bad, 4096);
+	CHECK(n < 0 && errno == EFAULT, "read into a bad buffer: %zd %s", n,
+	      strerror(errno));
+	/* one batch of 16, from a ring behind head: forward, never back */
+	CHECK(__atomic_load_n(&cons->tail, __ATOMIC_ACQUIRE) ==
+	      r.prod->head - 256 + 16,
+	      "tail %" PRIu32 " after the fault, head %" PRIu32 " (was %"
+	      PRIu32 ")", cons->tail, r.prod->head, tail0);
+	CHECK(sys_u64("statistics/unread") == unread - 16, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	CHECK(sys_u64("statistics/read_lost") == lost0 + 16,
+	      "read_lost %" PRIu64 " want %" PRIu64,
+	      sys_u64("statistics/read_lost"), lost0 + 16);
+	ring_close(&r);
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * GWIO_IOC_FLUSH while a read() is between loading tail and storing it:
+ * the read used to store its older tail after the flush, moving tail back
+ * over records the flush discarded (and the producer had reused).  The
+ * read is held in its copy to user space by a userfaultfd page, so the
+ * interleaving is certain; the flush must wait for it.
+ */
+struct flush_race {
+	int fd;
+	void *page;
+	ssize_t nread;
+	int flush_ret;
+	pid_t flusher;
+	int started, done;
+};
+
+static void *race_reader(void *arg)
+{
+	struct flush_race *fr = arg;
+
+	fr->nread = read(fr->fd, fr->page, 32 * sizeof(struct gwio_record));
+	return NULL;
+}
+
+static void *race_flusher(void *arg)
+{
+	struct flush_race *fr = arg;
+
+	__atomic_store_n(&fr->flusher, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&fr->started, 1, __ATOMIC_RELEASE);
+	fr->flush_ret = ioctl(fr->fd, GWIO_IOC_FLUSH);
+	__atomic_store_n(&fr->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Is thread @tid asleep inside ioctl()?  (/proc: "running" otherwise) */
+static int asleep_in_ioctl(pid_t tid)
+{
+	char path[64], buf[128] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] >= '0' && buf[0] <= '9' && atol(buf) == SYS_ioctl;
+}
+
+static void test_flush_during_read(void)
+{
+	struct flush_race fr = { .nread = -2 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	pthread_t reader, flusher;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	struct ring r;
+	uint32_t head, tail0;
+	size_t ps;
+	char *src;
+	int uffd, i;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ps = r.info.page_size;
+	ring_flush(&r);
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 100), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	tail0 = ((struct gwio_consumer *)r.cons_map)->tail;
+	CHECK(head - tail0 >= 64 && head - tail0 <= 256, "unread %" PRIu32,
+	      head - tail0);
+
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	CHECK(uffd >= 0, "userfaultfd: %s", strerror(errno));
+	CHECK(ioctl(uffd, UFFDIO_API, &api) == 0, "UFFDIO_API: %s",
+	      strerror(errno));
+	fr.fd = r.fd;
+	fr.page = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = calloc(1, ps);
+	CHECK(fr.page != MAP_FAILED && src, "buffers");
+	reg.range.start = (uintptr_t)fr.page;
+	reg.range.len = ps;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	CHECK(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s",
+	      strerror(errno));
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	CHECK(pthread_create(&reader, NULL, race_reader, &fr) == 0, "reader");
+
+	/* the read() has loaded tail and waits in its copy to user space */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 10000) == 1 &&
+	      read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	      msg.event == UFFD_EVENT_PAGEFAULT,
+	      "the read() never reached its copy out");
+	CHECK(pthread_create(&flusher, NULL, race_flusher, &fr) == 0,
+	      "flusher");
+	/* the flush has either run, or is waiting for the read() */
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&fr.done, __ATOMIC_ACQUIRE) ||
+		    (__atomic_load_n(&fr.started, __ATOMIC_ACQUIRE) &&
+		     asleep_in_ioctl(__atomic_load_n(&fr.flusher,
+						     __ATOMIC_ACQUIRE))))
+			break;
+		sleep_ms(1);
+	}
+	/* let the read() go on, then both finish */
+	copy.dst = (uintptr_t)fr.page;
+	copy.src = (uintptr_t)src;
+	copy.len = ps;
+	CHECK(ioctl(uffd, UFFDIO_COPY, &copy) == 0, "UFFDIO_COPY: %s",
+	      strerror(errno));
+	pthread_join(reader, NULL);
+	pthread_join(flusher, NULL);
+	CHECK(i < 10000, "the flush neither ran nor waited");
+	CHECK(fr.nread == 32 * (ssize_t)sizeof(struct gwio_record),
+	      "read returned %zd", fr.nread);
+	CHECK(fr.flush_ret == 0, "flush: %s", strerror(errno));
+	/* the flush came last: nothing unread, tail at head */
+	CHECK(((struct gwio_consumer *)r.cons_map)->tail == head &&
+	      sys_u64("statistics/unread") == 0,
+	      "tail %" PRIu32 " head %" PRIu32 ": the read() moved it back "
+	      "over the flush", ((struct gwio_consumer *)r.cons_map)->tail,
+	      head);
+	close(uffd);
+	munmap(fr.page, ps);
+	free(src);
+	ring_close(&r);
+	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
@@ -937,6 +1152,10 @@ int main(int argc, char **argv)
 		test_read_fault("drop-newest");
 	else if (!strcmp(test, "read-fault-overwrite"))
 		test_read_fault("overwrite");
+	else if (!strcmp(test, "read-fault-claimed"))
+		test_read_fault_claimed();
+	else if (!strcmp(test, "flush-during-read"))
+		test_flush_during_read();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
