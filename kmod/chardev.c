@@ -4,10 +4,10 @@
  *
  * Semantics (docs/abi.md): one open file at a time (-EBUSY otherwise); the
  * consumer page maps read-write and shared, the producer page and records
- * read-only; the ring cannot be resized while mapped or while a read()
- * runs; after the device goes away, poll() says EPOLLHUP and the rest
- * -ENODEV, and the memory lives on until the last mapping and file are
- * gone.
+ * read-only; the ring cannot be resized, nor its policy or clock changed,
+ * while mapped or while a read() runs; after the device goes away, poll()
+ * says EPOLLHUP and the rest -ENODEV, and the memory lives on until the
+ * last mapping and file are gone.
  */
 
 #include <linux/fs.h>

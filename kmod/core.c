@@ -93,6 +93,34 @@ static void gwio_ring_describe(struct gwio_dev *gdev,
 	sh->channel_table_entries = GWIO_MAX_CHANNELS;
 }
 
+/*
+ * With prod_lock held, sources stopped, nothing mapped and no read()
+ * running: start the ring memory over as a new, empty ring of the current
+ * size, policy and clock, its counters at zero.  The kernel writes the
+ * consumer page here because no consumer has it.
+ */
+static void gwio_ring_init_locked(struct gwio_dev *gdev)
+{
+	struct gwio_ring_layout l;
+
+	/* a poll() may have armed the timer again since it was cancelled */
+	if (gdev->timer_armed)
+		hrtimer_try_to_cancel(&gdev->timeout_timer);
+	gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	gwio_ring_describe(gdev, &l);
+	WRITE_ONCE(gdev->ring_cons->tail, 0);
+	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
+			    gdev->ring_recs, gdev->ring_records,
+			    gdev->overflow);
+	/* head and the counters, at zero, into the producer page */
+	gwio_ring_prod_publish(&gdev->prod);
+	gdev->timer_armed = false;
+	gdev->timer_pos = 0;
+	gdev->timeout_pos = 0;
+	gdev->tail_resets = 0;
+	gdev->read_lost = 0;
+}
+
 /* Called with gdev->lock held, sources stopped and nothing mapped. */
 static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 {
@@ -115,15 +143,7 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	gdev->ring_shared = gdev->ring_mem + PAGE_SIZE;
 	gdev->ring_table = (void *)gdev->ring_shared + l.table_offset;
 	gdev->ring_recs = (void *)gdev->ring_shared + l.data_offset;
-	gwio_ring_describe(gdev, &l);
-	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
-			    gdev->ring_recs, records, gdev->overflow);
-	/* a timer cancelled before it ran left timer_armed set */
-	gdev->timer_armed = false;
-	gdev->timer_pos = 0;
-	gdev->timeout_pos = 0;
-	gdev->tail_resets = 0;
-	gdev->read_lost = 0;
+	gwio_ring_init_locked(gdev);
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	vfree(mem);
@@ -186,6 +206,43 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 	ret = gwio_ring_alloc(gdev, records);
 	if (was_enabled)
 		gwio_sources_start(gdev);
+out:
+	mutex_unlock(&gdev->lock);
+	return ret;
+}
+
+/*
+ * Change the overflow policy or the clock.  They describe every record in
+ * the ring and consumers cache them, so only while the device is stopped
+ * and nothing maps the ring or reads it (-EBUSY, as for a resize), and a
+ * change starts the ring over empty, its counters at zero: no record is
+ * left that the header does not describe.  Writing the current values
+ * changes nothing.  A negative @overflow or @clock_id keeps that one.
+ */
+int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
+			  clockid_t clock_id)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->enabled || atomic_read(&gdev->ring_users)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (overflow < 0)
+		overflow = gdev->overflow;
+	if (clock_id < 0)
+		clock_id = gdev->clock_id;
+	if (overflow == gdev->overflow && clock_id == gdev->clock_id)
+		goto out;
+	hrtimer_cancel(&gdev->timeout_timer);
+	irq_work_sync(&gdev->wake_work);
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	WRITE_ONCE(gdev->overflow, overflow);
+	WRITE_ONCE(gdev->clock_id, clock_id);
+	gwio_ring_init_locked(gdev);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 out:
 	mutex_unlock(&gdev->lock);
 	return ret;

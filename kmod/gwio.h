@@ -154,6 +154,8 @@ int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 void gwio_devs_wait_released(void);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
+int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
+			  clockid_t clock_id);
 void gwio_ring_flush(struct gwio_dev *gdev);
 u32 gwio_ring_reset_tail(struct gwio_dev *gdev);
 void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n);

@@ -114,29 +114,22 @@ static ssize_t overflow_show(struct device *dev,
 				 READ_ONCE(to_gwio_dev(dev)->overflow));
 }
 
-/* Policy and clock describe every record in the ring: only while stopped. */
+/*
+ * Policy and clock describe every record in the ring, and consumers cache
+ * them: only while stopped and unmapped, and a change empties the ring
+ * (gwio_ring_reconfigure()).
+ */
 static ssize_t overflow_store(struct device *dev,
 			      struct device_attribute *attr,
 			      const char *buf, size_t len)
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
 	int policy = sysfs_match_string(gwio_overflow_names, buf);
-	unsigned long flags;
-	int ret = 0;
+	int ret;
 
 	if (policy < 0)
 		return -EINVAL;
-	mutex_lock(&gdev->lock);
-	if (gdev->enabled) {
-		ret = -EBUSY;
-	} else {
-		raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-		gdev->overflow = policy;
-		gdev->prod.overflow = policy;
-		gwio_write_once(gdev->ring_shared->overflow, policy);
-		raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	}
-	mutex_unlock(&gdev->lock);
+	ret = gwio_ring_reconfigure(gdev, policy, -1);
 	return ret ? ret : len;
 }
 static DEVICE_ATTR_RW(overflow);
@@ -160,19 +153,11 @@ static ssize_t clock_store(struct device *dev,
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
 	int i = sysfs_match_string(gwio_clock_names, buf);
-	int ret = 0;
+	int ret;
 
 	if (i < 0)
 		return -EINVAL;
-
-	mutex_lock(&gdev->lock);
-	if (gdev->enabled) {
-		ret = -EBUSY;
-	} else {
-		WRITE_ONCE(gdev->clock_id, gwio_clock_ids[i]);
-		gwio_write_once(gdev->ring_shared->clock_id, gwio_clock_ids[i]);
-	}
-	mutex_unlock(&gdev->lock);
+	ret = gwio_ring_reconfigure(gdev, -1, gwio_clock_ids[i]);
 	return ret ? ret : len;
 }
 static DEVICE_ATTR_RW(clock);

@@ -98,13 +98,14 @@ struct gwio_count {
 
 /*
  * The page at GWIO_PRODUCER_PGOFF.  Geometry is fixed for the life of a
- * mapping; head, oldest and the counters change.  The reserved words put
+ * mapping (the kernel refuses to change the size, policy or clock while
+ * the ring is mapped); head, oldest and the counters change.  The reserved words put
  * each group on its own 64-byte cache line (positions at byte 64,
  * counters at 128) so the consumer's reads of head do not contend with
  * the counter updates.
  */
 struct gwio_producer {
-	/* geometry, written once before the ring can be mapped */
+	/* geometry: written while nothing maps the ring, then fixed */
 	__u32 magic;		/* GWIO_MAGIC */
 	__u16 abi_major;
 	__u16 abi_minor;

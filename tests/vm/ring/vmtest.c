@@ -1033,6 +1033,65 @@ static void test_flush_during_read(void)
 	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
+/*
+ * overflow and clock describe every record and consumers cache them:
+ * refused while the ring is mapped (as ring_records is), and a change
+ * starts the ring over, so no record is left under a header that does
+ * not describe it.
+ */
+static void test_config_while_mapped(void)
+{
+	struct ring r;
+	uint64_t produced;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("clock", "monotonic");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 32), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(sys_write("overflow", "overwrite") == -EBUSY,
+	      "overflow changed while mapped");
+	CHECK(sys_write("clock", "boottime") == -EBUSY,
+	      "clock changed while mapped");
+	CHECK(r.prod->overflow == GWIO_OVERFLOW_DROP_NEWEST &&
+	      r.prod->clock_id == CLOCK_MONOTONIC, "header changed");
+	ring_close(&r);
+
+	/* unmapped: the change is made, and the ring is empty and new */
+	CHECK(sys_write("overflow", "overwrite") == 0, "overflow refused");
+	CHECK(sys_u64("statistics/produced") == 0 &&
+	      sys_u64("statistics/unread") == 0,
+	      "records left under the new policy: produced %" PRIu64
+	      " unread %" PRIu64, sys_u64("statistics/produced"),
+	      sys_u64("statistics/unread"));
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.prod->overflow == GWIO_OVERFLOW_OVERWRITE &&
+	      r.prod->head == 0 &&
+	      ((struct gwio_consumer *)r.cons_map)->tail == 0,
+	      "overflow %u head %u", r.prod->overflow, r.prod->head);
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 32), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	ring_close(&r);
+	produced = sys_u64("statistics/produced");
+	/* the same value again changes nothing */
+	CHECK(sys_write("overflow", "overwrite") == 0 &&
+	      sys_u64("statistics/produced") == produced, "repeat reset");
+	CHECK(sys_write("clock", "boottime") == 0 &&
+	      sys_u64("statistics/produced") == 0, "clock change kept records");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.prod->clock_id == CLOCK_BOOTTIME && r.prod->head == 0,
+	      "clock_id %d head %u", r.prod->clock_id, r.prod->head);
+	ring_close(&r);
+	sys_set("clock", "monotonic");
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
 static void hold(int in_poll)
 {
@@ -1156,6 +1215,8 @@ int main(int argc, char **argv)
 		test_read_fault_claimed();
 	else if (!strcmp(test, "flush-during-read"))
 		test_flush_during_read();
+	else if (!strcmp(test, "config-while-mapped"))
+		test_config_while_mapped();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
