@@ -204,6 +204,15 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 	hrtimer_cancel(&gdev->timeout_timer);
 	irq_work_sync(&gdev->wake_work);
 	ret = gwio_ring_alloc(gdev, records);
+	/*
+	 * A watermark above the ring would never be reached: lower it, for
+	 * sysfs and the device tree's gwio,ring-records alike.
+	 */
+	if (!ret && gdev->watermark > records) {
+		dev_info(&gdev->dev, "watermark %u lowered to the ring size %u\n",
+			 gdev->watermark, records);
+		WRITE_ONCE(gdev->watermark, records);
+	}
 	if (was_enabled)
 		gwio_sources_start(gdev);
 out:
@@ -366,7 +375,8 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 	smp_mb();
 	if (READ_ONCE(gdev->waiting)) {
 		avail = gwio_ring_prod_avail(&gdev->prod);
-		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark))) {
+		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
+				       gdev->prod.mask + 1)) {
 			WRITE_ONCE(gdev->waiting, false);
 			irq_work_queue(&gdev->wake_work);
 		} else if (avail) {
@@ -392,7 +402,8 @@ bool gwio_consumer_ready(struct gwio_dev *gdev)
 	smp_mb();
 	avail = gwio_ring_prod_avail(&gdev->prod);
 	tail = gdev->prod.tail_cache;
-	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark)) ||
+	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
+			       gdev->prod.mask + 1) ||
 	    (avail && (s32)(tail - gdev->timeout_pos) < 0)) {
 		ready = true;
 		WRITE_ONCE(gdev->waiting, false);

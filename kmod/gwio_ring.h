@@ -105,11 +105,17 @@ static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
 
 /*
  * True when a consumer waiting for @watermark records must be woken:
- * @avail records are unread.  A watermark of 0 is treated as 1.
+ * @avail records are unread in a ring of @size.  A watermark of 0 is
+ * treated as 1, and one above the ring as the ring: a drop-newest ring
+ * never holds more than @size, so a larger one would never wake.
  */
-static inline bool gwio_ring_wake_due(u64 avail, u32 watermark)
+static inline bool gwio_ring_wake_due(u64 avail, u32 watermark, u32 size)
 {
-	return avail >= (watermark ? watermark : 1);
+	u32 due = watermark ? watermark : 1;
+
+	if (due > size)
+		due = size;
+	return avail >= due;
 }
 
 /* The producer page's 64-bit counters, as the consumer reads them. */

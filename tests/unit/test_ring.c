@@ -739,27 +739,37 @@ static void test_watermark(void **state)
 	struct gwio_record out[16];
 	u64 seq;
 
-	assert_false(gwio_ring_wake_due(0, 0));
-	assert_true(gwio_ring_wake_due(1, 0));
-	assert_true(gwio_ring_wake_due(1, 1));
-	assert_false(gwio_ring_wake_due(3, 4));
-	assert_true(gwio_ring_wake_due(4, 4));
-	assert_true(gwio_ring_wake_due(UINT64_MAX, UINT32_MAX));
-	assert_false(gwio_ring_wake_due(UINT32_MAX - 1ull, UINT32_MAX));
+	assert_false(gwio_ring_wake_due(0, 0, 16));
+	assert_true(gwio_ring_wake_due(1, 0, 16));
+	assert_true(gwio_ring_wake_due(1, 1, 16));
+	assert_false(gwio_ring_wake_due(3, 4, 16));
+	assert_true(gwio_ring_wake_due(4, 4, 16));
+	assert_true(gwio_ring_wake_due(UINT64_MAX, UINT32_MAX, 1u << 31));
+	assert_false(gwio_ring_wake_due((1u << 31) - 1ull, UINT32_MAX,
+					1u << 31));
+	/*
+	 * A watermark above the ring is the ring: a full drop-newest ring of
+	 * 256 holds 256, and a watermark of 4096 left over from before a
+	 * resize must still wake (with timeout_us 0 nothing else would).
+	 */
+	assert_true(gwio_ring_wake_due(256, 4096, 256));
+	assert_false(gwio_ring_wake_due(255, 4096, 256));
+	assert_true(gwio_ring_wake_due(16, UINT32_MAX, 16));
 
 	/* what the kernel does after publishing: wake at 4 unread records */
 	assert_true(push_n(r, 0, 3));
 	gwio_ring_prod_publish(&r->p);
-	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	assert_true(push_n(r, 3, 1));
 	gwio_ring_prod_publish(&r->p);
-	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	assert_int_equal(gwio_ring_cons_read(&r->c, out, 3, &seq), 3);
-	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	/* a full ring reports count, never more */
 	assert_true(push_n(r, 4, 15));
 	gwio_ring_prod_publish(&r->p);
 	assert_int_equal(gwio_ring_prod_avail(&r->p), 16);
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 1000, 16));
 	ring_free(r);
 }
 

@@ -1092,6 +1092,43 @@ static void test_config_while_mapped(void)
 	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
+/*
+ * A watermark left above the ring by a resize (sysfs, or the device
+ * tree's gwio,ring-records) would never be reached, and with timeout_us 0
+ * nothing else wakes: the resize lowers it, and the wake test is capped
+ * at the ring.
+ */
+static void test_watermark_resize(void)
+{
+	struct pollfd pfd;
+	struct ring r;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "4096");
+	sys_set("watermark", "4096");
+	sys_set("timeout_us", "0");
+	sys_set("ring_records", "256");
+	CHECK(sys_u64("watermark") <= 256, "watermark %" PRIu64
+	      " above a ring of 256", sys_u64("watermark"));
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 10000);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(ret == 1 && (pfd.revents & POLLIN),
+	      "poll did not wake: ret %d, unread %" PRIu64 " dropped %" PRIu64,
+	      ret, sys_u64("statistics/unread"), sys_u64("statistics/dropped"));
+	ring_close(&r);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "10000");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
 static void hold(int in_poll)
 {
@@ -1217,6 +1254,8 @@ int main(int argc, char **argv)
 		test_flush_during_read();
 	else if (!strcmp(test, "config-while-mapped"))
 		test_config_while_mapped();
+	else if (!strcmp(test, "watermark-resize"))
+		test_watermark_resize();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
