@@ -119,7 +119,7 @@ static __poll_t gwio_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &gdev->wq, wait);
 	if (READ_ONCE(gdev->dead))
 		return EPOLLHUP | EPOLLERR;
-	return gwio_consumer_ready(gdev) ? EPOLLIN | EPOLLRDNORM : 0;
+	return gwio_consumer_ready(gdev);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <linux/build_bug.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
@@ -273,25 +274,27 @@ void gwio_ring_flush(struct gwio_dev *gdev)
 }
 
 /*
- * read() found a tail outside [head - size, head]: written through the
- * mapping, not by an honest consumer.  Nothing it could name is unread, so
- * start again at head (as a flush would) and count it.  Returns the new
- * tail.
+ * read() found a tail that is not valid (gwio_ring_tail_valid()): written
+ * through the mapping, or on an overwrite ring lapped beyond the 2^31
+ * horizon.  Start again where gwio_ring_resync_tail() says (head; a ring
+ * behind it under overwrite) and count it.  Returns the new tail.  Called
+ * with read_lock held.
  */
 u32 gwio_ring_reset_tail(struct gwio_dev *gdev)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	unsigned long flags;
-	u32 head;
+	u32 tail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	head = gdev->prod.head;
-	if (!gwio_ring_tail_valid(head, READ_ONCE(gdev->ring_cons->tail),
-				  gdev->prod.mask + 1, gdev->prod.overflow)) {
-		gwio_store_release(&gdev->ring_cons->tail, head);
+	tail = READ_ONCE(gdev->ring_cons->tail);
+	if (!gwio_ring_tail_valid(p->head, tail, p->mask + 1, p->overflow)) {
+		tail = gwio_ring_resync_tail(p->head, p->mask + 1, p->overflow);
+		gwio_store_release(&gdev->ring_cons->tail, tail);
 		gdev->tail_resets++;
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	return head;
+	return tail;
 }
 
 /*
@@ -387,31 +390,37 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 }
 
 /*
- * Would a consumer sleeping for records be woken now?  If not, it is marked
- * waiting so the next commit (or the timeout) wakes it.
+ * Would a consumer sleeping for records be woken now?  EPOLLIN if so, with
+ * EPOLLPRI when the tail is lapped beyond the horizon of an overwrite ring
+ * (the reader resyncs: docs/abi.md).  If not, it is marked waiting so the
+ * next commit (or the timeout) wakes it.
  */
-bool gwio_consumer_ready(struct gwio_dev *gdev)
+__poll_t gwio_consumer_ready(struct gwio_dev *gdev)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	unsigned long flags;
-	bool ready = false;
+	__poll_t mask = 0;
 	u32 avail, tail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	WRITE_ONCE(gdev->waiting, true);
 	/* "waiting" before reading head: pairs with gwio_produce_commit() */
 	smp_mb();
-	avail = gwio_ring_prod_avail(&gdev->prod);
-	tail = gdev->prod.tail_cache;
+	avail = gwio_ring_prod_avail(p);
+	tail = p->tail_cache;
 	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
-			       gdev->prod.mask + 1) ||
+			       p->mask + 1) ||
 	    (avail && (s32)(tail - gdev->timeout_pos) < 0)) {
-		ready = true;
+		mask = EPOLLIN | EPOLLRDNORM;
+		if (!gwio_ring_tail_valid(p->head, tail, p->mask + 1,
+					  p->overflow))
+			mask |= EPOLLPRI;
 		WRITE_ONCE(gdev->waiting, false);
 	} else if (avail) {
 		gwio_arm_timeout(gdev);
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	return ready;
+	return mask;
 }
 
 static void gwio_dev_release(struct device *dev)

@@ -109,7 +109,7 @@ struct gwio_dev {
 	bool timer_armed;
 	u32 timer_pos;			/* head when the timeout timer was armed */
 	u32 timeout_pos;		/* records before it waited a full timeout */
-	u64 tail_resets;		/* hostile tails read() started over from */
+	u64 tail_resets;		/* invalid tails read() started over from */
 	u64 read_lost;			/* claimed by a read() that faulted */
 	struct hrtimer timeout_timer;
 	struct irq_work wake_work;
@@ -187,7 +187,7 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 
 /* chardev.c */
 extern const struct file_operations gwio_fops;
-bool gwio_consumer_ready(struct gwio_dev *gdev);
+__poll_t gwio_consumer_ready(struct gwio_dev *gdev);
 
 /* sysfs.c */
 extern const struct attribute_group *gwio_dev_groups[];

@@ -77,11 +77,12 @@ typedef __u64 u64;
 
 /*
  * Is @tail one an honest consumer can have left?  In [head - size, head];
- * under the overwrite policy also further behind (up to 2^31): the
- * producer lapped it, and the consumer skips what was overwritten.
- * Anything else (ahead of head, or behind a drop-newest ring, which never
- * runs past its consumer) was written through the mapping: docs/abi.md,
- * "A tail out of range".
+ * under the overwrite policy also further behind, up to the horizon of
+ * 2^31: the producer lapped it, and the consumer skips what was
+ * overwritten.  Anything else is either written through the mapping
+ * (ahead of head, or behind a drop-newest ring, which never runs past its
+ * consumer) or, under overwrite, lapped by 2^31 or more, which no 32-bit
+ * difference can tell from "ahead": docs/abi.md, "A tail out of range".
  */
 static inline bool gwio_ring_tail_valid(u32 head, u32 tail, u32 size,
 					u32 overflow)
@@ -92,7 +93,21 @@ static inline bool gwio_ring_tail_valid(u32 head, u32 tail, u32 size,
 	       (overflow == GWIO_OVERFLOW_OVERWRITE && (s32)used > 0);
 }
 
-/* Records a consumer at @tail can still read: 0 for an invalid tail. */
+/*
+ * Where a consumer whose @tail is not valid starts again: at head under
+ * drop-newest (nothing it names is unread), a ring behind head under
+ * overwrite (lapped beyond the horizon: the newest ring is still there).
+ */
+static inline u32 gwio_ring_resync_tail(u32 head, u32 size, u32 overflow)
+{
+	return overflow == GWIO_OVERFLOW_OVERWRITE ? head - size : head;
+}
+
+/*
+ * Records a consumer at @tail can still read.  More than a ring behind an
+ * overwrite ring, whatever the distance, is a ring: lapped, and the next
+ * read resyncs.  0 for an invalid tail on a drop-newest ring.
+ */
 static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
 				   u32 overflow)
 {
@@ -100,7 +115,7 @@ static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
 
 	if (used <= size)
 		return used;
-	return gwio_ring_tail_valid(head, tail, size, overflow) ? size : 0;
+	return overflow == GWIO_OVERFLOW_OVERWRITE ? size : 0;
 }
 
 /*
@@ -373,6 +388,7 @@ struct gwio_ring_cons {
 	u32 head_cache;
 	u64 tail;				/* private 64-bit sequence number */
 	u64 lost;				/* records seen to be overwritten */
+	u64 resyncs;				/* lapped beyond the horizon */
 };
 
 static inline void gwio_ring_cons_init(struct gwio_ring_cons *c,
@@ -388,6 +404,7 @@ static inline void gwio_ring_cons_init(struct gwio_ring_cons *c,
 	c->tail = gwio_read_once(cons->tail);
 	c->head_cache = gwio_load_acquire(&shared->head);
 	c->lost = 0;
+	c->resyncs = 0;
 }
 
 /* Skip @n records as lost (overwritten before we could read them). */
@@ -400,7 +417,9 @@ static inline void gwio_ring_cons_lose(struct gwio_ring_cons *c, u32 n)
 /*
  * Records ready to read; re-reads the shared head only when needed.  More
  * than a ring (lapped under overwrite, or a producer page gone bad) is
- * reported as a ring: the next read skips the rest as lost.
+ * reported as a ring: the next read skips the rest as lost.  Head "behind"
+ * the tail is nothing on a drop-newest ring, and on an overwrite ring a lap
+ * of 2^31 or more (the next read resyncs: gwio_ring_cons_read()).
  */
 static inline u32 gwio_ring_cons_avail(struct gwio_ring_cons *c)
 {
@@ -409,7 +428,7 @@ static inline u32 gwio_ring_cons_avail(struct gwio_ring_cons *c)
 	if (c->head_cache == (u32)c->tail)
 		c->head_cache = gwio_load_acquire(&c->shared->head);
 	avail = c->head_cache - (u32)c->tail;
-	if ((s32)avail < 0)
+	if ((s32)avail < 0 && c->overflow != GWIO_OVERFLOW_OVERWRITE)
 		return 0;
 	return avail <= c->mask ? avail : c->mask + 1;
 }
@@ -433,6 +452,12 @@ static inline u32 gwio_ring_cons_below_oldest(struct gwio_ring_cons *c, u32 n)
  * *@first_seq.  Records the producer overwrote before or while they were
  * copied (overwrite policy) are skipped and added to c->lost, so sequence
  * numbers jump by exactly what this consumer lost.
+ *
+ * The horizon: positions are 32-bit, so a consumer lapped by 2^31 or more
+ * finds head "behind" its tail.  On an overwrite ring that can only be
+ * such a lap (the producer never stops for us): resync to head - size,
+ * count the distance modulo 2^32 as lost, and count the resync, since a
+ * lap of 2^32 or more is lost from that count.
  */
 static inline u32 gwio_ring_cons_read(struct gwio_ring_cons *c,
 				      struct gwio_record *out, u32 max,
@@ -443,7 +468,9 @@ static inline u32 gwio_ring_cons_read(struct gwio_ring_cons *c,
 
 	c->head_cache = gwio_load_acquire(&c->shared->head);
 	avail = c->head_cache - (u32)c->tail;
-	if ((s32)avail < 0) {
+	if ((s32)avail < 0 && c->overflow == GWIO_OVERFLOW_OVERWRITE)
+		c->resyncs++;	/* beyond the horizon: the branch below */
+	if ((s32)avail < 0 && c->overflow != GWIO_OVERFLOW_OVERWRITE) {
 		avail = 0;	/* head behind us: a producer page gone bad */
 	} else if (avail > c->mask + 1) {
 		/* lapped: what is more than a ring behind head is gone */

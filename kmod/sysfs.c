@@ -233,7 +233,7 @@ GWIO_STAT_ATTR(overruns, gdev->prod.overruns);
 GWIO_STAT_ATTR(wakeups, gdev->prod.wakeups);
 GWIO_STAT_ATTR(tail_resets, gdev->tail_resets);
 GWIO_STAT_ATTR(read_lost, gdev->read_lost);
-/* 0 for an invalid tail (docs/abi.md): nothing is readable then */
+/* a lapped overwrite ring shows a ring; 0 for an invalid drop-newest tail */
 GWIO_STAT_ATTR(unread, gwio_ring_unread(gdev->prod.head,
 					READ_ONCE(gdev->ring_cons->tail),
 					gdev->prod.mask + 1,

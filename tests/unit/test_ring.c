@@ -814,6 +814,74 @@ static void test_peek_across_wrap(void **state)
 	ring_free(r);
 }
 
+/* ------------------------------------------------------------- horizon */
+
+/*
+ * An overwrite consumer lapped by 2^31 + 1: head - tail is "negative" in
+ * 32 bits, which cannot be told from a tail ahead of head.  On an
+ * overwrite ring it is a lap (the producer never waits), so everyone must
+ * see a full ring: the kernel's wakeup and unread, and the consumer, which
+ * resyncs to head - size and counts the distance as lost.  Before, unread
+ * was 0, poll() never woke and the consumer read nothing, forever.
+ */
+static void test_overwrite_beyond_horizon(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8, lap = (1u << 31) + 1;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	struct gwio_record out[count];
+	u32 head;
+	u64 seq;
+	uint32_t i;
+
+	/* as if lap - count records had gone by unread: only head moves */
+	r->p.head = (u32)(start + lap - count);
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+	head = r->shared.head;
+	assert_int_equal(head, (u32)(start + lap));
+	assert_int_equal(r->cons_page.tail, (u32)start);
+
+	/* the kernel's view: lapped beyond the horizon, a full ring */
+	assert_false(gwio_ring_tail_valid(head, (u32)start, count,
+					  GWIO_OVERFLOW_OVERWRITE));
+	assert_int_equal(gwio_ring_unread(head, (u32)start, count,
+					  GWIO_OVERFLOW_OVERWRITE), count);
+	assert_int_equal(gwio_ring_prod_avail(&r->p), count);
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4096,
+				       count));
+	assert_int_equal(gwio_ring_resync_tail(head, count,
+					       GWIO_OVERFLOW_OVERWRITE),
+			 head - count);
+	/* a drop-newest ring never laps: there it stays a hostile tail */
+	assert_int_equal(gwio_ring_unread(head, (u32)start, count,
+					  GWIO_OVERFLOW_DROP_NEWEST), 0);
+	assert_int_equal(gwio_ring_resync_tail(head, count,
+					       GWIO_OVERFLOW_DROP_NEWEST), head);
+
+	/* the consumer: resync, the newest ring intact, the loss counted */
+	assert_int_equal(gwio_ring_cons_avail(&r->c), count);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), count);
+	assert_int_equal(seq, start + lap - count);
+	for (i = 0; i < count; i++)
+		assert_rec(&out[i], i, 0);
+	assert_int_equal(r->c.lost, lap - count);
+	assert_int_equal(r->c.resyncs, 1);
+	assert_int_equal(r->cons_page.tail, head);
+	assert_true(gwio_ring_tail_valid(head, r->cons_page.tail, count,
+					 GWIO_OVERFLOW_OVERWRITE));
+
+	/* and on from there as usual */
+	assert_true(push_n(r, 100, 3));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), 3);
+	assert_int_equal(seq, start + lap);
+	assert_rec(&out[0], 100, 0);
+	assert_int_equal(r->c.lost, lap - count);
+	assert_int_equal(r->c.resyncs, 1);
+	ring_free(r);
+}
+
 /* ------------------------------------------------------ the kernel's read */
 
 /* One read() batch as chardev.c does it; @fault: the copy out fails. */
@@ -1181,6 +1249,7 @@ int main(void)
 		AT_STARTS(test_garbage_consumer_tail),
 		AT_STARTS(test_watermark),
 		cmocka_unit_test(test_ring_layout_pages),
+		AT_STARTS(test_overwrite_beyond_horizon),
 		AT_STARTS(test_kread_fault_overwrite),
 		AT_STARTS(test_kread_drop_newest_and_lapped),
 		AT_STARTS(test_peek_across_wrap),

@@ -1129,6 +1129,79 @@ static void test_watermark_resize(void)
 	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
+/*
+ * An overwrite consumer lapped by 2^31 + 1 (the kernel sees exactly this
+ * when the tail is written so): poll() must wake it (EPOLLIN, and EPOLLPRI
+ * for "resync"), unread shows a ring, the consumer half resyncs to head -
+ * size and counts the loss, and read() resyncs too.  Before, the tail was
+ * "invalid": unread 0, no wakeup, ever.
+ */
+static void test_lapped_horizon(void)
+{
+	static struct gwio_record buf[256];
+	const uint32_t lap = (1u << 31) + 1;
+	struct gwio_consumer *cons;
+	uint64_t resets0;
+	struct pollfd pfd;
+	struct ring r;
+	uint32_t head, i, n;
+	__u64 seq;
+	ssize_t got;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "overwrite");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 512), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cons->tail, head - lap, __ATOMIC_RELEASE);
+	CHECK(sys_u64("statistics/unread") == 256, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	pfd.fd = r.fd;
+	pfd.events = POLLIN | POLLPRI;
+	ret = poll(&pfd, 1, 10000);
+	CHECK(ret == 1 && (pfd.revents & POLLIN) && (pfd.revents & POLLPRI),
+	      "lapped beyond the horizon: poll %d revents %#x", ret,
+	      pfd.revents);
+
+	/* libgwio's consumer half */
+	gwio_ring_cons_init(&r.c, r.cons_map, r.prod,
+			    (void *)((char *)r.prod_map + r.prod->data_offset));
+	n = gwio_ring_cons_read(&r.c, buf, 256, &seq);
+	CHECK(n == 256 && r.c.resyncs == 1 && r.c.lost == lap - 256,
+	      "resync: %" PRIu32 " records, lost %llu, resyncs %llu", n,
+	      (unsigned long long)r.c.lost, (unsigned long long)r.c.resyncs);
+	for (i = 1; i < n; i++)
+		CHECK(buf[i].value == buf[0].value + i, "record %u: %u", i,
+		      buf[i].value);
+	CHECK(cons->tail == head, "tail %" PRIu32 " head %" PRIu32,
+	      cons->tail, head);
+	pfd.revents = 0;
+	CHECK(poll(&pfd, 1, 0) == 0, "caught up, poll revents %#x",
+	      pfd.revents);
+
+	/* the kernel's read() resyncs the same way, and counts it */
+	resets0 = sys_u64("statistics/tail_resets");
+	__atomic_store_n(&cons->tail, head - lap, __ATOMIC_RELEASE);
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	got = read(r.fd, buf, sizeof(buf));
+	CHECK(got == (ssize_t)sizeof(buf), "read %zd: %s", got,
+	      strerror(errno));
+	CHECK(buf[255].value == buf[0].value + 255, "read: values %u..%u",
+	      buf[0].value, buf[255].value);
+	CHECK(sys_u64("statistics/tail_resets") == resets0 + 1,
+	      "tail_resets %" PRIu64, sys_u64("statistics/tail_resets"));
+	CHECK(cons->tail == head, "read: tail %" PRIu32, cons->tail);
+	ring_close(&r);
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
 static void hold(int in_poll)
 {
@@ -1256,6 +1329,8 @@ int main(int argc, char **argv)
 		test_config_while_mapped();
 	else if (!strcmp(test, "watermark-resize"))
 		test_watermark_resize();
+	else if (!strcmp(test, "lapped-horizon"))
+		test_lapped_horizon();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
