@@ -116,6 +116,7 @@ static void gwio_ring_init_locked(struct gwio_dev *gdev)
 	/* head and the counters, at zero, into the producer page */
 	gwio_ring_prod_publish(&gdev->prod);
 	gdev->timer_armed = false;
+	gdev->timed_out = false;
 	gdev->timer_pos = 0;
 	gdev->timeout_pos = 0;
 	gdev->tail_resets = 0;
@@ -330,10 +331,13 @@ static void gwio_wake_fn(struct irq_work *work)
 	struct gwio_dev *gdev = container_of(work, struct gwio_dev, wake_work);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	gdev->prod.wakeups++;
-	gwio_ring_prod_publish_stats(&gdev->prod);
-	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	/* a timeout may fire for a consumer that has stopped waiting */
+	if (wq_has_sleeper(&gdev->wq)) {
+		raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+		gdev->prod.wakeups++;
+		gwio_ring_prod_publish_stats(&gdev->prod);
+		raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	}
 	wake_up_interruptible(&gdev->wq);
 }
 
@@ -346,14 +350,20 @@ static enum hrtimer_restart gwio_timeout_fn(struct hrtimer *timer)
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	gdev->timer_armed = false;
 	gdev->timeout_pos = gdev->timer_pos;
-	WRITE_ONCE(gdev->waiting, false);
+	gdev->timed_out = true;
+	gdev->waiting = false;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	irq_work_queue(&gdev->wake_work);
 	return HRTIMER_NORESTART;
 }
 
-/* With prod_lock held: records are waiting, start the timeout clock once. */
+/*
+ * With prod_lock held: a consumer is waiting and records are unread, start
+ * the timeout clock once.  It runs from when the consumer started waiting
+ * with a record unread, or from when the first record came for a waiting
+ * consumer, whichever is later (docs/abi.md, "Waiting").
+ */
 static void gwio_arm_timeout(struct gwio_dev *gdev)
 {
 	u32 timeout_us = READ_ONCE(gdev->timeout_us);
@@ -368,19 +378,37 @@ static void gwio_arm_timeout(struct gwio_dev *gdev)
 		      HRTIMER_MODE_REL);
 }
 
+/*
+ * With prod_lock held: the consumer is woken or ready without the timeout,
+ * which would only fire later for nobody.  If it is running already it is
+ * waiting for prod_lock (hrtimer_try_to_cancel() returns -1) and clears
+ * timer_armed itself; never wait for it here.
+ */
+static void gwio_disarm_timeout(struct gwio_dev *gdev)
+{
+	if (gdev->timer_armed &&
+	    hrtimer_try_to_cancel(&gdev->timeout_timer) >= 0)
+		gdev->timer_armed = false;
+}
+
 void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 	__releases(&gdev->prod_lock)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	u32 avail;
 
-	gwio_ring_prod_publish(&gdev->prod);
-	/* order head before "waiting": pairs with gwio_consumer_ready() */
-	smp_mb();
-	if (READ_ONCE(gdev->waiting)) {
-		avail = gwio_ring_prod_avail(&gdev->prod);
+	gwio_ring_prod_publish(p);
+	/*
+	 * "waiting" is set and cleared under prod_lock only (here, in
+	 * gwio_consumer_ready() and the timeout), so no barrier pairs with
+	 * the consumer's check: the lock orders head against it.
+	 */
+	if (gdev->waiting) {
+		avail = gwio_ring_prod_avail(p);
 		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
-				       gdev->prod.mask + 1)) {
-			WRITE_ONCE(gdev->waiting, false);
+				       p->mask + 1)) {
+			gdev->waiting = false;
+			gwio_disarm_timeout(gdev);
 			irq_work_queue(&gdev->wake_work);
 		} else if (avail) {
 			gwio_arm_timeout(gdev);
@@ -390,34 +418,38 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 }
 
 /*
- * Would a consumer sleeping for records be woken now?  EPOLLIN if so, with
- * EPOLLPRI when the tail is lapped beyond the horizon of an overwrite ring
- * (the reader resyncs: docs/abi.md).  If not, it is marked waiting so the
- * next commit (or the timeout) wakes it.
+ * Would a consumer sleeping for records be woken now?  EPOLLIN when the
+ * watermark (at most the ring) is reached or a record has waited out the
+ * timeout, with EPOLLPRI when the tail is lapped beyond the horizon of an
+ * overwrite ring (the reader resyncs: docs/abi.md).  If not, it is marked
+ * waiting so the next commit (or the timeout) wakes it.
  */
 __poll_t gwio_consumer_ready(struct gwio_dev *gdev)
 {
 	struct gwio_ring_prod *p = &gdev->prod;
 	unsigned long flags;
 	__poll_t mask = 0;
-	u32 avail, tail;
+	bool late;
+	u32 avail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	WRITE_ONCE(gdev->waiting, true);
-	/* "waiting" before reading head: pairs with gwio_produce_commit() */
-	smp_mb();
 	avail = gwio_ring_prod_avail(p);
-	tail = p->tail_cache;
-	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
-			       p->mask + 1) ||
-	    (avail && (s32)(tail - gdev->timeout_pos) < 0)) {
+	/* a flag, so that an old timeout_pos never counts */
+	late = gdev->timed_out &&
+	       gwio_ring_timed_out(p->head, gdev->timeout_pos, avail);
+	gdev->timed_out = late;
+	if (late || gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
+				       p->mask + 1)) {
 		mask = EPOLLIN | EPOLLRDNORM;
-		if (!gwio_ring_tail_valid(p->head, tail, p->mask + 1,
+		if (!gwio_ring_tail_valid(p->head, p->tail_cache, p->mask + 1,
 					  p->overflow))
 			mask |= EPOLLPRI;
-		WRITE_ONCE(gdev->waiting, false);
-	} else if (avail) {
-		gwio_arm_timeout(gdev);
+		gdev->waiting = false;
+		gwio_disarm_timeout(gdev);
+	} else {
+		gdev->waiting = true;
+		if (avail)
+			gwio_arm_timeout(gdev);
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	return mask;

@@ -105,8 +105,10 @@ struct gwio_dev {
 	/* hot path: producers serialise on prod_lock, never sleep under it */
 	raw_spinlock_t prod_lock;
 	struct gwio_ring_prod prod;
+	/* all of these only under prod_lock */
 	bool waiting;			/* a consumer sleeps in poll() or read() */
 	bool timer_armed;
+	bool timed_out;			/* timeout_pos is set */
 	u32 timer_pos;			/* head when the timeout timer was armed */
 	u32 timeout_pos;		/* records before it waited a full timeout */
 	u64 tail_resets;		/* invalid tails read() started over from */

@@ -133,6 +133,18 @@ static inline bool gwio_ring_wake_due(u64 avail, u32 watermark, u32 size)
 	return avail >= due;
 }
 
+/*
+ * The wakeup timeout fired when head was at @timeout_pos, so the records
+ * before it have waited a full timeout.  Is one of them still unread, with
+ * @avail records unread now?  Measured back from head (unsigned): a
+ * @timeout_pos from long ago is far behind and says no, where comparing
+ * it with the tail would call it "ahead" once 2^31 positions had passed.
+ */
+static inline bool gwio_ring_timed_out(u32 head, u32 timeout_pos, u32 avail)
+{
+	return avail > head - timeout_pos;
+}
+
 /* The producer page's 64-bit counters, as the consumer reads them. */
 struct gwio_ring_counters {
 	u64 produced;

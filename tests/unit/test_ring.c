@@ -392,7 +392,6 @@ static void test_ring_layout_pages(void **state)
 	}
 }
 
-
 /*
  * 64-bit counters are published as 32-bit halves inside a sequence count:
  * a reader never sees halves of two different values, even across a
@@ -771,6 +770,33 @@ static void test_watermark(void **state)
 	assert_int_equal(gwio_ring_prod_avail(&r->p), 16);
 	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 1000, 16));
 	ring_free(r);
+}
+
+/*
+ * The timeout fired with head at timeout_pos; is a record from before it
+ * still unread?  Measured back from head, so it does not age: the kernel
+ * used to compare (s32)(tail - timeout_pos), which calls a timeout_pos
+ * from 2^31 positions ago "ahead" and every poll with a record unread
+ * immediately ready, batching gone.
+ */
+static void test_timed_out(void **state)
+{
+	uint64_t start = prestate_start(state);
+	uint32_t pos = (u32)start;
+
+	(void)state;
+	/* 10 records since the timeout; 11 unread: one of them waited */
+	assert_true(gwio_ring_timed_out(pos + 10, pos, 11));
+	assert_false(gwio_ring_timed_out(pos + 10, pos, 10));
+	assert_false(gwio_ring_timed_out(pos + 10, pos, 0));
+	assert_true(gwio_ring_timed_out(pos, pos, 1));
+	/* across the wrap of the 32-bit positions */
+	assert_true(gwio_ring_timed_out(pos + 5, pos - 5, 11));
+	assert_false(gwio_ring_timed_out(pos + 5, pos - 5, 10));
+	/* stale: 2^31 + 10 positions ago, a few records unread now */
+	assert_false(gwio_ring_timed_out(pos + (1u << 31) + 10, pos, 5));
+	assert_false(gwio_ring_timed_out(pos + (1u << 31) + 10, pos, 1u << 22));
+	assert_false(gwio_ring_timed_out(pos + UINT32_MAX, pos, 1u << 22));
 }
 
 static void test_peek_across_wrap(void **state)
@@ -1248,6 +1274,7 @@ int main(void)
 		AT_STARTS(test_hostile_tail_overwrite),
 		AT_STARTS(test_garbage_consumer_tail),
 		AT_STARTS(test_watermark),
+		AT_STARTS(test_timed_out),
 		cmocka_unit_test(test_ring_layout_pages),
 		AT_STARTS(test_overwrite_beyond_horizon),
 		AT_STARTS(test_kread_fault_overwrite),

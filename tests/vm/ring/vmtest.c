@@ -1202,6 +1202,44 @@ static void test_lapped_horizon(void)
 	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
+/*
+ * The timeout armed while a consumer waited is cancelled when the
+ * watermark wakes it, and a wakeup is counted only when someone sleeps:
+ * it used to fire later for nobody and count a second one.
+ */
+static void test_wakeup_count(void)
+{
+	struct pollfd pfd;
+	uint64_t w0;
+	struct ring r;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "4096");
+	set_channels(1, 1000, "counter");
+	sys_set("watermark", "20");
+	sys_set("timeout_us", "100000");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	w0 = sys_u64("statistics/wakeups");
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 10000);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(ret == 1, "poll %d", ret);
+	/* three times the timeout: a timer left armed has fired by now */
+	sleep_ms(300);
+	CHECK(sys_u64("statistics/wakeups") - w0 == 1,
+	      "%" PRIu64 " wakeups for one poll()",
+	      sys_u64("statistics/wakeups") - w0);
+	ring_close(&r);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "10000");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
 static void hold(int in_poll)
 {
@@ -1331,6 +1369,8 @@ int main(int argc, char **argv)
 		test_watermark_resize();
 	else if (!strcmp(test, "lapped-horizon"))
 		test_lapped_horizon();
+	else if (!strcmp(test, "wakeup-count"))
+		test_wakeup_count();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
