@@ -271,6 +271,7 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info.page_size = PAGE_SIZE;
 		info.record_size = sizeof(struct gwio_record);
 		info.record_count = gdev->ring_records;
+		/* slots: the highest index + 1 (docs/abi.md) */
 		info.channel_count = gdev->channel_count;
 		gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS,
 				 PAGE_SIZE);

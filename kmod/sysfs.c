@@ -3,7 +3,8 @@
  * gwio device attributes: /sys/class/gwio/gwioN/{knobs, statistics/}.
  *
  * Every store validates the whole value before it changes anything, so a
- * rejected write (-EINVAL, -EBUSY) leaves the device exactly as it was.
+ * rejected write (-EINVAL, -ERANGE from kstrtou32, -EBUSY) leaves the
+ * device exactly as it was.
  */
 
 #include <linux/kernel.h>

@@ -167,6 +167,7 @@ struct gwio_info {
 	__u32 page_size;
 	__u32 record_size;
 	__u32 record_count;
+	/* channel slots: the highest channel index + 1, not a count */
 	__u32 channel_count;
 	__aligned_u64 consumer_map_size;	/* length for the mmap at pgoff 0 */
 	__aligned_u64 producer_map_size;	/* length for the mmap at pgoff 1 */

@@ -34,7 +34,7 @@ struct gwio_ring_info {
 	uint32_t abi_major;
 	uint32_t abi_minor;
 	uint32_t record_count;
-	uint32_t channel_count;	/* 0 for a memory ring */
+	uint32_t channel_count;	/* slots: highest index + 1; 0 for a memory ring */
 	int32_t clock_id;	/* clock of gwio_record.ts_ns */
 	uint32_t overflow;	/* enum gwio_overflow */
 	bool is_device;		/* false: memory ring */
