@@ -3,10 +3,11 @@
  * gwio character device: /dev/gwioN for the ring's one consumer.
  *
  * Semantics (docs/abi.md): one open file at a time (-EBUSY otherwise); the
- * consumer page maps read-write, the producer page and records read-only;
- * the ring cannot be resized while mapped or while a read() runs; after
- * the device goes away, poll() says EPOLLHUP and the rest -ENODEV, and the
- * memory lives on until the last mapping and file are gone.
+ * consumer page maps read-write and shared, the producer page and records
+ * read-only; the ring cannot be resized, nor its policy or clock changed,
+ * while mapped or while a read() runs; after the device goes away, poll()
+ * says EPOLLHUP and the rest -ENODEV, and the memory lives on until the
+ * last mapping and file are gone.
  */
 
 #include <linux/fs.h>
@@ -76,6 +77,7 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct gwio_dev *gdev = file->private_data;
 	unsigned long size = vma->vm_end - vma->vm_start;
+	struct gwio_ring_layout l;
 	int ret = 0;
 
 	mutex_lock(&gdev->lock);
@@ -83,22 +85,18 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENODEV;
 		goto out;
 	}
-	switch (vma->vm_pgoff) {
-	case GWIO_CONSUMER_PGOFF:
-		if (size != PAGE_SIZE)
-			ret = -EINVAL;
-		break;
-	case GWIO_PRODUCER_PGOFF:
-		/* only the consumer page is the consumer's to write */
-		if (vma->vm_flags & VM_WRITE)
-			ret = -EPERM;
-		else if (size > gdev->ring_bytes - PAGE_SIZE)
-			ret = -EINVAL;
-		else
-			gwio_vma_forbid_write(vma);
-		break;
-	default:
+	gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	if (!gwio_ring_map_fits(&l, PAGE_SIZE, vma->vm_pgoff, size)) {
 		ret = -EINVAL;
+	} else if (vma->vm_pgoff == GWIO_CONSUMER_PGOFF) {
+		/* a private copy's tail would never reach the producer */
+		if (!(vma->vm_flags & VM_MAYSHARE))
+			ret = -EINVAL;
+	} else if (vma->vm_flags & VM_WRITE) {
+		/* only the consumer page is the consumer's to write */
+		ret = -EPERM;
+	} else {
+		gwio_vma_forbid_write(vma);
 	}
 	if (ret)
 		goto out;
@@ -121,97 +119,64 @@ static __poll_t gwio_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &gdev->wq, wait);
 	if (READ_ONCE(gdev->dead))
 		return EPOLLHUP | EPOLLERR;
-	return gwio_consumer_ready(gdev) ? EPOLLIN | EPOLLRDNORM : 0;
+	return gwio_consumer_ready(gdev);
 }
 
 /*
  * Copy records out through a small bounce buffer; returns records copied.
- *
- * Records are claimed (tail moved) only once they are in the user's
- * buffer, so a faulting buffer costs nothing: drop-newest copies to the
- * bounce buffer, then to user space, then publishes tail.  Under the
- * overwrite policy a copy is only known to be intact after tail is
- * published and oldest checked (docs/abi.md), so tail is published first
- * and put back if the copy to user space faults; the producer never
- * writes tail, so putting it back cannot undo anything of its.
+ * Called with read_lock held.  One batch at a time through
+ * gwio_ring_kread_begin()/_end() (gwio_ring.h, where the unit tests run
+ * the same code): the tail it stores never moves backwards, so under the
+ * overwrite policy a batch that faults is lost to this reader, and
+ * counted (statistics/read_lost); under drop-newest it stays unread.
  *
  * tail is the consumer's to write through its mapping: it is re-read per
- * batch, an invalid value (gwio_ring_tail_valid()) ends the read (the
- * caller resets it), and the loop is bounded by positions consumed, not
- * by anything in that page.
+ * batch, an invalid value ends the read (the caller resets it), and the
+ * loop is bounded by positions consumed, not by anything in that page.
  */
 static ssize_t gwio_read_records(struct gwio_dev *gdev, char __user *buf,
 				 size_t max)
 {
 	struct gwio_record batch[GWIO_READ_BATCH];
-	struct gwio_consumer *cons = gdev->ring_cons;
-	const struct gwio_producer *sh = gdev->ring_shared;
-	const struct gwio_record *recs = gwio_ring_records_mem(gdev);
-	bool overwrite = READ_ONCE(gdev->prod.overflow) ==
-			 GWIO_OVERFLOW_OVERWRITE;
-	u32 size = gdev->ring_records, mask = size - 1;
-	u32 tail, head, avail, n, i, bad;
+	u32 overflow = READ_ONCE(gdev->prod.overflow);
+	u32 size = gdev->ring_records, lost;
 	size_t done = 0, budget = (size_t)size + max;
-	s32 behind;
+	struct gwio_ring_kread k;
+	bool delivered;
+	int good;
 
 	while (done < max && budget) {
-		tail = READ_ONCE(cons->tail);
-		head = gwio_load_acquire(&sh->head);
-		if (!gwio_ring_tail_valid(head, tail, size, overwrite ?
-					  GWIO_OVERFLOW_OVERWRITE :
-					  GWIO_OVERFLOW_DROP_NEWEST)) {
-			if (!done)
-				return -ERANGE;
+		good = gwio_ring_kread_begin(gdev->ring_cons, gdev->ring_shared,
+					     gwio_ring_records_mem(gdev), size,
+					     overflow, batch,
+					     min_t(size_t, GWIO_READ_BATCH,
+						   max - done), &k);
+		if (good < 0)
+			return done ? done : -ERANGE;
+		if (!k.n)
 			break;
-		}
-		avail = head - tail;
-		if (avail > size) {
-			/* lapped (overwrite): more than a ring back is gone */
-			tail = head - size;
-			avail = size;
-			gwio_store_release(&cons->tail, tail);
-		}
-		if (overwrite) {
-			/* overwritten before we got to them: lost */
-			behind = (s32)(READ_ONCE(sh->oldest) - tail);
-			if (behind > 0) {
-				bad = min_t(u32, behind, avail);
-				tail += bad;
-				avail -= bad;
-				gwio_store_release(&cons->tail, tail);
-			}
-		}
-		n = min_t(size_t, min_t(u32, avail, GWIO_READ_BATCH),
-			  max - done);
-		if (!n)
-			break;
-		budget -= min_t(size_t, budget, n);
-		for (i = 0; i < n; i++)
-			gwio_slot_read(batch[i], recs[(tail + i) & mask]);
-		bad = 0;
-		if (overwrite) {
-			gwio_store_release(&cons->tail, tail + n);
-			/* tail before oldest: pairs with gwio_ring_prod_overrun() */
-			gwio_mb();
-			behind = (s32)(READ_ONCE(sh->oldest) - tail);
-			if (behind > 0)
-				bad = min_t(u32, behind, n);
-		}
-		if (copy_to_user(buf + done * sizeof(*batch), batch + bad,
-				 (n - bad) * sizeof(*batch))) {
-			/* nothing of this batch was delivered: hand it back */
-			if (overwrite)
-				gwio_store_release(&cons->tail, tail + bad);
+		budget -= min_t(size_t, budget, k.n);
+		delivered = !copy_to_user(buf + done * sizeof(*batch),
+					  batch + k.bad,
+					  good * sizeof(*batch));
+		lost = gwio_ring_kread_end(gdev->ring_cons, &k, overflow,
+					   delivered);
+		if (!delivered) {
+			if (lost)
+				gwio_ring_count_read_lost(gdev, lost);
 			return done ? done : -EFAULT;
 		}
-		if (!overwrite)
-			gwio_store_release(&cons->tail, tail + n);
-		done += n - bad;
+		done += good;
 		cond_resched();
 	}
 	return done;
 }
 
+/*
+ * read_lock is held only while records are copied, not while waiting, so
+ * that GWIO_IOC_FLUSH, which takes it to exclude the copy, never waits
+ * for records to arrive.
+ */
 static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 			 loff_t *ppos)
 {
@@ -221,8 +186,6 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 
 	if (!max)
 		return -EINVAL;
-	if (mutex_lock_interruptible(&gdev->read_lock))
-		return -ERESTARTSYS;
 
 	mutex_lock(&gdev->lock);
 	ret = gdev->dead ? -ENODEV : 0;
@@ -230,15 +193,20 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 		atomic_inc(&gdev->ring_users);
 	mutex_unlock(&gdev->lock);
 	if (ret)
-		goto out_unlock;
+		return ret;
 
 	for (;;) {
-		/* a hostile tail: start again at head (docs/abi.md) */
+		/* an invalid tail: start again (docs/abi.md) */
+		if (mutex_lock_interruptible(&gdev->read_lock)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
 		if (!gwio_ring_tail_valid(gwio_load_acquire(&gdev->ring_shared->head),
 					  READ_ONCE(gdev->ring_cons->tail),
 					  gdev->ring_records,
 					  READ_ONCE(gdev->prod.overflow)))
 			gwio_ring_reset_tail(gdev);
+		mutex_unlock(&gdev->read_lock);
 		if (!(file->f_flags & O_NONBLOCK)) {
 			ret = wait_event_interruptible(gdev->wq,
 						       READ_ONCE(gdev->dead) ||
@@ -250,7 +218,12 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 			ret = -ENODEV;
 			break;
 		}
+		if (mutex_lock_interruptible(&gdev->read_lock)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
 		ret = gwio_read_records(gdev, buf, max);
+		mutex_unlock(&gdev->read_lock);
 		if (ret > 0) {
 			ret *= sizeof(struct gwio_record);
 			break;
@@ -269,8 +242,6 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 		cond_resched();
 	}
 	atomic_dec(&gdev->ring_users);
-out_unlock:
-	mutex_unlock(&gdev->read_lock);
 	return ret;
 }
 
@@ -278,8 +249,16 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct gwio_dev *gdev = file->private_data;
 	struct gwio_info info = { 0 };
+	struct gwio_ring_layout l;
 	long ret = 0;
 
+	/*
+	 * A flush must not race a read(): one that had loaded the tail
+	 * before it would store an older one after it.  read_lock first,
+	 * as in read(); read() does not hold it while it sleeps.
+	 */
+	if (cmd == GWIO_IOC_FLUSH && mutex_lock_interruptible(&gdev->read_lock))
+		return -ERESTARTSYS;
 	mutex_lock(&gdev->lock);
 	if (gdev->dead) {
 		ret = -ENODEV;
@@ -292,9 +271,12 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info.page_size = PAGE_SIZE;
 		info.record_size = sizeof(struct gwio_record);
 		info.record_count = gdev->ring_records;
+		/* slots: the highest index + 1 (docs/abi.md) */
 		info.channel_count = gdev->channel_count;
+		gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS,
+				 PAGE_SIZE);
 		info.consumer_map_size = PAGE_SIZE;
-		info.producer_map_size = gdev->ring_bytes - PAGE_SIZE;
+		info.producer_map_size = l.producer_map_size;
 		break;
 	case GWIO_IOC_START:
 		ret = gwio_dev_set_enabled(gdev, true);
@@ -310,6 +292,8 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 out:
 	mutex_unlock(&gdev->lock);
+	if (cmd == GWIO_IOC_FLUSH)
+		mutex_unlock(&gdev->read_lock);
 	/* outside the lock: a fault here may take mmap_lock, which mmap holds */
 	if (!ret && cmd == GWIO_IOC_INFO &&
 	    copy_to_user((void __user *)arg, &info, sizeof(info)))

@@ -7,8 +7,10 @@
  * alive after removal; removal marks it dead and wakes every sleeper.
  */
 
+#include <linux/build_bug.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
@@ -41,15 +43,26 @@ u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
 	}
 }
 
-/* consumer page, producer page, channel table, records */
-#define GWIO_TABLE_BYTES	PAGE_ALIGN(GWIO_MAX_CHANNELS * \
-					   sizeof(struct gwio_channel_entry))
-#define GWIO_DATA_OFFSET	(PAGE_SIZE + GWIO_TABLE_BYTES)
-
-static size_t gwio_ring_bytes(u32 records)
+/*
+ * The mapped layout is the same for every ABI, 32- and 64-bit processes
+ * on any architecture (docs/abi.md); tests/unit/test_ring.c checks the
+ * same offsets from userspace.
+ */
+static void gwio_abi_check(void)
 {
-	return PAGE_SIZE + GWIO_DATA_OFFSET +
-	       (size_t)records * sizeof(struct gwio_record);
+	BUILD_BUG_ON(sizeof(struct gwio_record) != 16);
+	BUILD_BUG_ON(sizeof(struct gwio_consumer) != 64);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, head) != 64);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, oldest) != 68);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, stats_seq) != 128);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, produced) != 136);
+	BUILD_BUG_ON(offsetof(struct gwio_producer, wakeups) != 160);
+	BUILD_BUG_ON(sizeof(struct gwio_producer) != 192);
+	BUILD_BUG_ON(sizeof(struct gwio_channel_entry) != 48);
+	BUILD_BUG_ON(sizeof(struct gwio_info) != 72);
+	BUILD_BUG_ON(offsetof(struct gwio_info, consumer_map_size) != 24);
+	/* the producer page header fits in front of the channel table */
+	BUILD_BUG_ON(sizeof(struct gwio_producer) > PAGE_SIZE);
 }
 
 /* Userspace finds channels by label here (docs/abi.md). */
@@ -64,7 +77,8 @@ void gwio_ring_describe_channel(struct gwio_dev *gdev,
 	e->flags = GWIO_CHANNEL_F_VALID;
 }
 
-static void gwio_ring_describe(struct gwio_dev *gdev)
+static void gwio_ring_describe(struct gwio_dev *gdev,
+			       const struct gwio_ring_layout *l)
 {
 	struct gwio_producer *sh = gdev->ring_shared;
 
@@ -73,40 +87,65 @@ static void gwio_ring_describe(struct gwio_dev *gdev)
 	sh->abi_minor = GWIO_ABI_MINOR;
 	sh->record_size = sizeof(struct gwio_record);
 	sh->record_count = gdev->ring_records;
-	sh->data_offset = GWIO_DATA_OFFSET;
+	sh->data_offset = l->data_offset;
 	sh->clock_id = gdev->clock_id;
 	sh->overflow = gdev->overflow;
-	sh->channel_table_offset = PAGE_SIZE;
+	sh->channel_table_offset = l->table_offset;
 	sh->channel_table_entries = GWIO_MAX_CHANNELS;
+}
+
+/*
+ * With prod_lock held, sources stopped, nothing mapped and no read()
+ * running: start the ring memory over as a new, empty ring of the current
+ * size, policy and clock, its counters at zero.  The kernel writes the
+ * consumer page here because no consumer has it.
+ */
+static void gwio_ring_init_locked(struct gwio_dev *gdev)
+{
+	struct gwio_ring_layout l;
+
+	/* a poll() may have armed the timer again since it was cancelled */
+	if (gdev->timer_armed)
+		hrtimer_try_to_cancel(&gdev->timeout_timer);
+	gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	gwio_ring_describe(gdev, &l);
+	WRITE_ONCE(gdev->ring_cons->tail, 0);
+	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
+			    gdev->ring_recs, gdev->ring_records,
+			    gdev->overflow);
+	/* head and the counters, at zero, into the producer page */
+	gwio_ring_prod_publish(&gdev->prod);
+	gdev->timer_armed = false;
+	gdev->timed_out = false;
+	gdev->timer_pos = 0;
+	gdev->timeout_pos = 0;
+	gdev->tail_resets = 0;
+	gdev->read_lost = 0;
 }
 
 /* Called with gdev->lock held, sources stopped and nothing mapped. */
 static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 {
-	size_t bytes = gwio_ring_bytes(records);
-	void *mem = vmalloc_user(bytes);
+	struct gwio_ring_layout l;
 	unsigned long flags;
+	void *mem;
 	u16 i;
 
+	/* page-rounded, so that a last page of records maps too */
+	gwio_ring_layout(&l, records, GWIO_MAX_CHANNELS, PAGE_SIZE);
+	mem = vmalloc_user(l.bytes);
 	if (!mem)
 		return -ENOMEM;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	swap(gdev->ring_mem, mem);
-	gdev->ring_bytes = bytes;
+	gdev->ring_bytes = l.bytes;
 	gdev->ring_records = records;
 	gdev->ring_cons = gdev->ring_mem;
 	gdev->ring_shared = gdev->ring_mem + PAGE_SIZE;
-	gdev->ring_table = gdev->ring_mem + 2 * PAGE_SIZE;
-	gwio_ring_describe(gdev);
-	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
-			    gwio_ring_records_mem(gdev), records,
-			    gdev->overflow);
-	/* a timer cancelled before it ran left timer_armed set */
-	gdev->timer_armed = false;
-	gdev->timer_pos = 0;
-	gdev->timeout_pos = 0;
-	gdev->tail_resets = 0;
+	gdev->ring_table = (void *)gdev->ring_shared + l.table_offset;
+	gdev->ring_recs = (void *)gdev->ring_shared + l.data_offset;
+	gwio_ring_init_locked(gdev);
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	vfree(mem);
@@ -167,6 +206,15 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 	hrtimer_cancel(&gdev->timeout_timer);
 	irq_work_sync(&gdev->wake_work);
 	ret = gwio_ring_alloc(gdev, records);
+	/*
+	 * A watermark above the ring would never be reached: lower it, for
+	 * sysfs and the device tree's gwio,ring-records alike.
+	 */
+	if (!ret && gdev->watermark > records) {
+		dev_info(&gdev->dev, "watermark %u lowered to the ring size %u\n",
+			 gdev->watermark, records);
+		WRITE_ONCE(gdev->watermark, records);
+	}
 	if (was_enabled)
 		gwio_sources_start(gdev);
 out:
@@ -175,9 +223,47 @@ out:
 }
 
 /*
+ * Change the overflow policy or the clock.  They describe every record in
+ * the ring and consumers cache them, so only while the device is stopped
+ * and nothing maps the ring or reads it (-EBUSY, as for a resize), and a
+ * change starts the ring over empty, its counters at zero: no record is
+ * left that the header does not describe.  Writing the current values
+ * changes nothing.  A negative @overflow or @clock_id keeps that one.
+ */
+int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
+			  clockid_t clock_id)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	mutex_lock(&gdev->lock);
+	if (gdev->enabled || atomic_read(&gdev->ring_users)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (overflow < 0)
+		overflow = gdev->overflow;
+	if (clock_id < 0)
+		clock_id = gdev->clock_id;
+	if (overflow == gdev->overflow && clock_id == gdev->clock_id)
+		goto out;
+	hrtimer_cancel(&gdev->timeout_timer);
+	irq_work_sync(&gdev->wake_work);
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	WRITE_ONCE(gdev->overflow, overflow);
+	WRITE_ONCE(gdev->clock_id, clock_id);
+	gwio_ring_init_locked(gdev);
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+out:
+	mutex_unlock(&gdev->lock);
+	return ret;
+}
+
+/*
  * Discard every unread record: tail = head.  The consumer's own request
- * (ioctl or read()), so a plain store in process context: the producer
- * never writes the consumer page.
+ * (the ioctl, with read_lock held so that no read() stores an older tail
+ * after it), so a plain store in process context: the producer never
+ * writes the consumer page.
  */
 void gwio_ring_flush(struct gwio_dev *gdev)
 {
@@ -189,25 +275,40 @@ void gwio_ring_flush(struct gwio_dev *gdev)
 }
 
 /*
- * read() found a tail outside [head - size, head]: written through the
- * mapping, not by an honest consumer.  Nothing it could name is unread, so
- * start again at head (as a flush would) and count it.  Returns the new
- * tail.
+ * read() found a tail that is not valid (gwio_ring_tail_valid()): written
+ * through the mapping, or on an overwrite ring lapped beyond the 2^31
+ * horizon.  Start again where gwio_ring_resync_tail() says (head; a ring
+ * behind it under overwrite) and count it.  Returns the new tail.  Called
+ * with read_lock held.
  */
 u32 gwio_ring_reset_tail(struct gwio_dev *gdev)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	unsigned long flags;
-	u32 head;
+	u32 tail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	head = gdev->prod.head;
-	if (!gwio_ring_tail_valid(head, READ_ONCE(gdev->ring_cons->tail),
-				  gdev->prod.mask + 1, gdev->prod.overflow)) {
-		gwio_store_release(&gdev->ring_cons->tail, head);
+	tail = READ_ONCE(gdev->ring_cons->tail);
+	if (!gwio_ring_tail_valid(p->head, tail, p->mask + 1, p->overflow)) {
+		tail = gwio_ring_resync_tail(p->head, p->mask + 1, p->overflow);
+		gwio_store_release(&gdev->ring_cons->tail, tail);
 		gdev->tail_resets++;
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	return head;
+	return tail;
+}
+
+/*
+ * A read() claimed @n records (overwrite policy) and could not copy them
+ * to a faulting buffer: they are gone for it (statistics/read_lost).
+ */
+void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+	gdev->read_lost += n;
+	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 }
 
 /* Called with gdev->lock held. */
@@ -230,10 +331,13 @@ static void gwio_wake_fn(struct irq_work *work)
 	struct gwio_dev *gdev = container_of(work, struct gwio_dev, wake_work);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	gdev->prod.wakeups++;
-	gwio_ring_prod_publish_stats(&gdev->prod);
-	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	/* a timeout may fire for a consumer that has stopped waiting */
+	if (wq_has_sleeper(&gdev->wq)) {
+		raw_spin_lock_irqsave(&gdev->prod_lock, flags);
+		gdev->prod.wakeups++;
+		gwio_ring_prod_publish_stats(&gdev->prod);
+		raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
+	}
 	wake_up_interruptible(&gdev->wq);
 }
 
@@ -246,14 +350,20 @@ static enum hrtimer_restart gwio_timeout_fn(struct hrtimer *timer)
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
 	gdev->timer_armed = false;
 	gdev->timeout_pos = gdev->timer_pos;
-	WRITE_ONCE(gdev->waiting, false);
+	gdev->timed_out = true;
+	gdev->waiting = false;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 
 	irq_work_queue(&gdev->wake_work);
 	return HRTIMER_NORESTART;
 }
 
-/* With prod_lock held: records are waiting, start the timeout clock once. */
+/*
+ * With prod_lock held: a consumer is waiting and records are unread, start
+ * the timeout clock once.  It runs from when the consumer started waiting
+ * with a record unread, or from when the first record came for a waiting
+ * consumer, whichever is later (docs/abi.md, "Waiting").
+ */
 static void gwio_arm_timeout(struct gwio_dev *gdev)
 {
 	u32 timeout_us = READ_ONCE(gdev->timeout_us);
@@ -268,18 +378,37 @@ static void gwio_arm_timeout(struct gwio_dev *gdev)
 		      HRTIMER_MODE_REL);
 }
 
+/*
+ * With prod_lock held: the consumer is woken or ready without the timeout,
+ * which would only fire later for nobody.  If it is running already it is
+ * waiting for prod_lock (hrtimer_try_to_cancel() returns -1) and clears
+ * timer_armed itself; never wait for it here.
+ */
+static void gwio_disarm_timeout(struct gwio_dev *gdev)
+{
+	if (gdev->timer_armed &&
+	    hrtimer_try_to_cancel(&gdev->timeout_timer) >= 0)
+		gdev->timer_armed = false;
+}
+
 void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 	__releases(&gdev->prod_lock)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	u32 avail;
 
-	gwio_ring_prod_publish(&gdev->prod);
-	/* order head before "waiting": pairs with gwio_consumer_ready() */
-	smp_mb();
-	if (READ_ONCE(gdev->waiting)) {
-		avail = gwio_ring_prod_avail(&gdev->prod);
-		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark))) {
-			WRITE_ONCE(gdev->waiting, false);
+	gwio_ring_prod_publish(p);
+	/*
+	 * "waiting" is set and cleared under prod_lock only (here, in
+	 * gwio_consumer_ready() and the timeout), so no barrier pairs with
+	 * the consumer's check: the lock orders head against it.
+	 */
+	if (gdev->waiting) {
+		avail = gwio_ring_prod_avail(p);
+		if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
+				       p->mask + 1)) {
+			gdev->waiting = false;
+			gwio_disarm_timeout(gdev);
 			irq_work_queue(&gdev->wake_work);
 		} else if (avail) {
 			gwio_arm_timeout(gdev);
@@ -289,30 +418,41 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 }
 
 /*
- * Would a consumer sleeping for records be woken now?  If not, it is marked
+ * Would a consumer sleeping for records be woken now?  EPOLLIN when the
+ * watermark (at most the ring) is reached or a record has waited out the
+ * timeout, with EPOLLPRI when the tail is lapped beyond the horizon of an
+ * overwrite ring (the reader resyncs: docs/abi.md).  If not, it is marked
  * waiting so the next commit (or the timeout) wakes it.
  */
-bool gwio_consumer_ready(struct gwio_dev *gdev)
+__poll_t gwio_consumer_ready(struct gwio_dev *gdev)
 {
+	struct gwio_ring_prod *p = &gdev->prod;
 	unsigned long flags;
-	bool ready = false;
-	u32 avail, tail;
+	__poll_t mask = 0;
+	bool late;
+	u32 avail;
 
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-	WRITE_ONCE(gdev->waiting, true);
-	/* "waiting" before reading head: pairs with gwio_produce_commit() */
-	smp_mb();
-	avail = gwio_ring_prod_avail(&gdev->prod);
-	tail = gdev->prod.tail_cache;
-	if (gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark)) ||
-	    (avail && (s32)(tail - gdev->timeout_pos) < 0)) {
-		ready = true;
-		WRITE_ONCE(gdev->waiting, false);
-	} else if (avail) {
-		gwio_arm_timeout(gdev);
+	avail = gwio_ring_prod_avail(p);
+	/* a flag, so that an old timeout_pos never counts */
+	late = gdev->timed_out &&
+	       gwio_ring_timed_out(p->head, gdev->timeout_pos, avail);
+	gdev->timed_out = late;
+	if (late || gwio_ring_wake_due(avail, READ_ONCE(gdev->watermark),
+				       p->mask + 1)) {
+		mask = EPOLLIN | EPOLLRDNORM;
+		if (!gwio_ring_tail_valid(p->head, p->tail_cache, p->mask + 1,
+					  p->overflow))
+			mask |= EPOLLPRI;
+		gdev->waiting = false;
+		gwio_disarm_timeout(gdev);
+	} else {
+		gdev->waiting = true;
+		if (avail)
+			gwio_arm_timeout(gdev);
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	return ready;
+	return mask;
 }
 
 static void gwio_dev_release(struct device *dev)
@@ -343,6 +483,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	struct gwio_dev *gdev;
 	int ret;
 
+	gwio_abi_check();
 	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
 	if (!gdev)
 		return ERR_PTR(-ENOMEM);

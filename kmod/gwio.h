@@ -18,7 +18,7 @@
 
 #include "gwio_ring.h"
 
-#define GWIO_RING_MIN_RECORDS	256U		/* data stays page-aligned */
+#define GWIO_RING_MIN_RECORDS	256U		/* 4 KiB; mappings are page-rounded */
 #define GWIO_RING_MAX_RECORDS	(1U << 22)	/* 64 MiB of records */
 #define GWIO_MAX_CHANNELS	256U
 #define GWIO_MAX_DEVICES	256U		/* minors of /dev/gwioN */
@@ -96,19 +96,23 @@ struct gwio_dev {
 	struct mutex read_lock;		/* one read() at a time */
 
 	void *ring_mem;			/* consumer page, producer page, records */
-	size_t ring_bytes;
+	size_t ring_bytes;		/* page-aligned: gwio_ring_layout() */
 	struct gwio_consumer *ring_cons;
 	struct gwio_producer *ring_shared;
 	struct gwio_channel_entry *ring_table;	/* GWIO_MAX_CHANNELS slots */
+	struct gwio_record *ring_recs;	/* never from the shared data_offset */
 
 	/* hot path: producers serialise on prod_lock, never sleep under it */
 	raw_spinlock_t prod_lock;
 	struct gwio_ring_prod prod;
+	/* all of these only under prod_lock */
 	bool waiting;			/* a consumer sleeps in poll() or read() */
 	bool timer_armed;
+	bool timed_out;			/* timeout_pos is set */
 	u32 timer_pos;			/* head when the timeout timer was armed */
 	u32 timeout_pos;		/* records before it waited a full timeout */
-	u64 tail_resets;		/* hostile tails read() started over from */
+	u64 tail_resets;		/* invalid tails read() started over from */
+	u64 read_lost;			/* claimed by a read() that faulted */
 	struct hrtimer timeout_timer;
 	struct irq_work wake_work;
 	wait_queue_head_t wq;
@@ -133,7 +137,7 @@ static inline struct gwio_dev *to_gwio_dev(struct device *dev)
 
 static inline struct gwio_record *gwio_ring_records_mem(struct gwio_dev *gdev)
 {
-	return (void *)gdev->ring_shared + gdev->ring_shared->data_offset;
+	return gdev->ring_recs;
 }
 
 /* main.c: module-wide state and the defaults set by module parameters */
@@ -152,8 +156,11 @@ int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 void gwio_devs_wait_released(void);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
+int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
+			  clockid_t clock_id);
 void gwio_ring_flush(struct gwio_dev *gdev);
 u32 gwio_ring_reset_tail(struct gwio_dev *gdev);
+void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n);
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns);
 void gwio_ring_describe_channel(struct gwio_dev *gdev,
 				const struct gwio_channel *ch);
@@ -182,7 +189,7 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
 
 /* chardev.c */
 extern const struct file_operations gwio_fops;
-bool gwio_consumer_ready(struct gwio_dev *gdev);
+__poll_t gwio_consumer_ready(struct gwio_dev *gdev);
 
 /* sysfs.c */
 extern const struct attribute_group *gwio_dev_groups[];

@@ -24,6 +24,10 @@
  *    (overwrite, for counting), so a hostile tail can only make its own
  *    consumer lose records, and nothing a consumer writes can make the
  *    producer loop;
+ *  - the producer caches tail and reuses every slot below it without
+ *    announcing anything, so no one who acts as the consumer (libgwio,
+ *    the kernel's read() and FLUSH) ever stores a tail below one it
+ *    stored before: a tail moved backwards names slots already reused;
  *  - under the overwrite policy the producer announces every slot it is
  *    about to reuse in oldest (store, full barrier, then it writes the
  *    slot) and the consumer validates after copying (perf / BPF ringbuf
@@ -73,11 +77,12 @@ typedef __u64 u64;
 
 /*
  * Is @tail one an honest consumer can have left?  In [head - size, head];
- * under the overwrite policy also further behind (up to 2^31): the
- * producer lapped it, and the consumer skips what was overwritten.
- * Anything else (ahead of head, or behind a drop-newest ring, which never
- * runs past its consumer) was written through the mapping: docs/abi.md,
- * "A tail out of range".
+ * under the overwrite policy also further behind, up to the horizon of
+ * 2^31: the producer lapped it, and the consumer skips what was
+ * overwritten.  Anything else is either written through the mapping
+ * (ahead of head, or behind a drop-newest ring, which never runs past its
+ * consumer) or, under overwrite, lapped by 2^31 or more, which no 32-bit
+ * difference can tell from "ahead": docs/abi.md, "A tail out of range".
  */
 static inline bool gwio_ring_tail_valid(u32 head, u32 tail, u32 size,
 					u32 overflow)
@@ -88,7 +93,21 @@ static inline bool gwio_ring_tail_valid(u32 head, u32 tail, u32 size,
 	       (overflow == GWIO_OVERFLOW_OVERWRITE && (s32)used > 0);
 }
 
-/* Records a consumer at @tail can still read: 0 for an invalid tail. */
+/*
+ * Where a consumer whose @tail is not valid starts again: at head under
+ * drop-newest (nothing it names is unread), a ring behind head under
+ * overwrite (lapped beyond the horizon: the newest ring is still there).
+ */
+static inline u32 gwio_ring_resync_tail(u32 head, u32 size, u32 overflow)
+{
+	return overflow == GWIO_OVERFLOW_OVERWRITE ? head - size : head;
+}
+
+/*
+ * Records a consumer at @tail can still read.  More than a ring behind an
+ * overwrite ring, whatever the distance, is a ring: lapped, and the next
+ * read resyncs.  0 for an invalid tail on a drop-newest ring.
+ */
 static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
 				   u32 overflow)
 {
@@ -96,16 +115,34 @@ static inline u32 gwio_ring_unread(u32 head, u32 tail, u32 size,
 
 	if (used <= size)
 		return used;
-	return gwio_ring_tail_valid(head, tail, size, overflow) ? size : 0;
+	return overflow == GWIO_OVERFLOW_OVERWRITE ? size : 0;
 }
 
 /*
  * True when a consumer waiting for @watermark records must be woken:
- * @avail records are unread.  A watermark of 0 is treated as 1.
+ * @avail records are unread in a ring of @size.  A watermark of 0 is
+ * treated as 1, and one above the ring as the ring: a drop-newest ring
+ * never holds more than @size, so a larger one would never wake.
  */
-static inline bool gwio_ring_wake_due(u64 avail, u32 watermark)
+static inline bool gwio_ring_wake_due(u64 avail, u32 watermark, u32 size)
 {
-	return avail >= (watermark ? watermark : 1);
+	u32 due = watermark ? watermark : 1;
+
+	if (due > size)
+		due = size;
+	return avail >= due;
+}
+
+/*
+ * The wakeup timeout fired when head was at @timeout_pos, so the records
+ * before it have waited a full timeout.  Is one of them still unread, with
+ * @avail records unread now?  Measured back from head (unsigned): a
+ * @timeout_pos from long ago is far behind and says no, where comparing
+ * it with the tail would call it "ahead" once 2^31 positions had passed.
+ */
+static inline bool gwio_ring_timed_out(u32 head, u32 timeout_pos, u32 avail)
+{
+	return avail > head - timeout_pos;
 }
 
 /* The producer page's 64-bit counters, as the consumer reads them. */
@@ -115,6 +152,58 @@ struct gwio_ring_counters {
 	u64 overruns;
 	u64 wakeups;
 };
+
+/* ------------------------------------------------------------------ layout */
+
+/*
+ * Where everything lies in a ring of @records records for pages of
+ * @page_size bytes (docs/abi.md, "Layout"): one area of @bytes, the
+ * consumer page first, then the producer page, the channel table of
+ * @table_entries slots and the records, each starting on a page.  The
+ * producer mapping is rounded up to a page, so a ring whose records do
+ * not fill their last page (256 records with 16 or 64 KiB pages) still
+ * maps whole.  The kernel and the memory rings both lay rings out here.
+ */
+struct gwio_ring_layout {
+	u64 table_offset;	/* bytes from the producer page */
+	u64 data_offset;	/* bytes from the producer page to record 0 */
+	u64 producer_map_size;	/* a multiple of the page size */
+	u64 bytes;		/* consumer page + producer mapping */
+};
+
+static inline u64 gwio_ring_page_align(u64 len, u64 page_size)
+{
+	return (len + page_size - 1) & ~(page_size - 1);
+}
+
+static inline void gwio_ring_layout(struct gwio_ring_layout *l, u32 records,
+				    u32 table_entries, u64 page_size)
+{
+	u64 table = (u64)table_entries * sizeof(struct gwio_channel_entry);
+	u64 data = (u64)records * sizeof(struct gwio_record);
+
+	l->table_offset = page_size;
+	l->data_offset = l->table_offset +
+			 gwio_ring_page_align(table, page_size);
+	l->producer_map_size = gwio_ring_page_align(l->data_offset + data,
+						    page_size);
+	l->bytes = page_size + l->producer_map_size;
+}
+
+/*
+ * Does a mapping of @len bytes (the page-rounded length of the VMA) at
+ * page offset @pgoff fit?  The consumer page alone, or from the producer
+ * page on, at most producer_map_size.
+ */
+static inline bool gwio_ring_map_fits(const struct gwio_ring_layout *l,
+				      u64 page_size, u64 pgoff, u64 len)
+{
+	if (pgoff == GWIO_CONSUMER_PGOFF)
+		return len == page_size;
+	if (pgoff == GWIO_PRODUCER_PGOFF)
+		return len && len <= l->producer_map_size;
+	return false;
+}
 
 /* ---------------------------------------------------------------- producer */
 
@@ -311,6 +400,7 @@ struct gwio_ring_cons {
 	u32 head_cache;
 	u64 tail;				/* private 64-bit sequence number */
 	u64 lost;				/* records seen to be overwritten */
+	u64 resyncs;				/* lapped beyond the horizon */
 };
 
 static inline void gwio_ring_cons_init(struct gwio_ring_cons *c,
@@ -326,6 +416,7 @@ static inline void gwio_ring_cons_init(struct gwio_ring_cons *c,
 	c->tail = gwio_read_once(cons->tail);
 	c->head_cache = gwio_load_acquire(&shared->head);
 	c->lost = 0;
+	c->resyncs = 0;
 }
 
 /* Skip @n records as lost (overwritten before we could read them). */
@@ -338,7 +429,9 @@ static inline void gwio_ring_cons_lose(struct gwio_ring_cons *c, u32 n)
 /*
  * Records ready to read; re-reads the shared head only when needed.  More
  * than a ring (lapped under overwrite, or a producer page gone bad) is
- * reported as a ring: the next read skips the rest as lost.
+ * reported as a ring: the next read skips the rest as lost.  Head "behind"
+ * the tail is nothing on a drop-newest ring, and on an overwrite ring a lap
+ * of 2^31 or more (the next read resyncs: gwio_ring_cons_read()).
  */
 static inline u32 gwio_ring_cons_avail(struct gwio_ring_cons *c)
 {
@@ -347,7 +440,7 @@ static inline u32 gwio_ring_cons_avail(struct gwio_ring_cons *c)
 	if (c->head_cache == (u32)c->tail)
 		c->head_cache = gwio_load_acquire(&c->shared->head);
 	avail = c->head_cache - (u32)c->tail;
-	if ((s32)avail < 0)
+	if ((s32)avail < 0 && c->overflow != GWIO_OVERFLOW_OVERWRITE)
 		return 0;
 	return avail <= c->mask ? avail : c->mask + 1;
 }
@@ -371,6 +464,12 @@ static inline u32 gwio_ring_cons_below_oldest(struct gwio_ring_cons *c, u32 n)
  * *@first_seq.  Records the producer overwrote before or while they were
  * copied (overwrite policy) are skipped and added to c->lost, so sequence
  * numbers jump by exactly what this consumer lost.
+ *
+ * The horizon: positions are 32-bit, so a consumer lapped by 2^31 or more
+ * finds head "behind" its tail.  On an overwrite ring that can only be
+ * such a lap (the producer never stops for us): resync to head - size,
+ * count the distance modulo 2^32 as lost, and count the resync, since a
+ * lap of 2^32 or more is lost from that count.
  */
 static inline u32 gwio_ring_cons_read(struct gwio_ring_cons *c,
 				      struct gwio_record *out, u32 max,
@@ -381,7 +480,9 @@ static inline u32 gwio_ring_cons_read(struct gwio_ring_cons *c,
 
 	c->head_cache = gwio_load_acquire(&c->shared->head);
 	avail = c->head_cache - (u32)c->tail;
-	if ((s32)avail < 0) {
+	if ((s32)avail < 0 && c->overflow == GWIO_OVERFLOW_OVERWRITE)
+		c->resyncs++;	/* beyond the horizon: the branch below */
+	if ((s32)avail < 0 && c->overflow != GWIO_OVERFLOW_OVERWRITE) {
 		avail = 0;	/* head behind us: a producer page gone bad */
 	} else if (avail > c->mask + 1) {
 		/* lapped: what is more than a ring behind head is gone */
@@ -446,6 +547,104 @@ static inline void gwio_ring_cons_skip(struct gwio_ring_cons *c, u32 n)
 static inline void gwio_ring_cons_release(struct gwio_ring_cons *c)
 {
 	gwio_store_release(&c->cons->tail, (u32)c->tail);
+}
+
+/* --------------------------------------------------- the kernel's read() */
+
+/*
+ * read() is a consumer without private state: between calls the shared
+ * tail is all it has, so it loads it per batch and stores it itself.  One
+ * batch: gwio_ring_kread_begin() copies records into a bounce buffer,
+ * the caller copies them to user space, and gwio_ring_kread_end() says
+ * whether that worked.  The tail it stores only ever moves forward:
+ *
+ *  - drop-newest: tail moves past the batch only once it was delivered,
+ *    so a buffer that faults leaves the batch unread and costs nothing;
+ *  - overwrite: a copy is known intact only after tail was published and
+ *    oldest checked, so tail moves before the copy to user space.  If
+ *    that faults, the batch stays claimed: putting tail back would hand
+ *    the producer's cached tail positions it has already reused
+ *    (unannounced: it thinks them free) to the next read.  The batch is
+ *    lost to the caller that faulted; kread_end() says how many records.
+ *
+ * The caller serialises readers, and the tail it loads may be anything a
+ * mapping consumer wrote: the batch is bounded by @max and the ring.
+ */
+struct gwio_ring_kread {
+	u32 tail;	/* position of batch[0] */
+	u32 n;		/* records copied into the batch */
+	u32 bad;	/* leading ones found overwritten after the copy */
+};
+
+/*
+ * Copy up to @max records from the tail into @batch.  Returns how many,
+ * starting at @batch + k->bad, are good to deliver; -1 for a tail that
+ * is not valid on a drop-newest ring (the caller resets it).  Under
+ * overwrite any tail more than a ring behind is lapped: it moves to
+ * head - size, and past whatever oldest says was overwritten.
+ */
+static inline int gwio_ring_kread_begin(struct gwio_consumer *cons,
+					const struct gwio_producer *sh,
+					const struct gwio_record *recs,
+					u32 size, u32 overflow,
+					struct gwio_record *batch, u32 max,
+					struct gwio_ring_kread *k)
+{
+	bool overwrite = overflow == GWIO_OVERFLOW_OVERWRITE;
+	u32 tail = gwio_read_once(cons->tail);
+	u32 head = gwio_load_acquire(&sh->head);
+	u32 avail = head - tail, n, i;
+	s32 behind;
+
+	k->n = 0;
+	k->bad = 0;
+	if (avail > size) {
+		if (!overwrite)
+			return -1;
+		/* lapped: more than a ring back is gone */
+		tail = head - size;
+		avail = size;
+		gwio_store_release(&cons->tail, tail);
+	}
+	if (overwrite) {
+		/* overwritten before we got to them: lost */
+		behind = (s32)(gwio_read_once(sh->oldest) - tail);
+		if (behind > 0) {
+			n = (u32)behind < avail ? (u32)behind : avail;
+			tail += n;
+			avail -= n;
+			gwio_store_release(&cons->tail, tail);
+		}
+	}
+	n = avail < max ? avail : max;
+	for (i = 0; i < n; i++)
+		gwio_slot_read(batch[i], recs[(tail + i) & (size - 1)]);
+	k->tail = tail;
+	k->n = n;
+	if (n && overwrite) {
+		gwio_store_release(&cons->tail, tail + n);
+		/* tail before oldest: pairs with gwio_ring_prod_overrun() */
+		gwio_mb();
+		behind = (s32)(gwio_read_once(sh->oldest) - tail);
+		if (behind > 0)
+			k->bad = (u32)behind < n ? (u32)behind : n;
+	}
+	return (int)(n - k->bad);
+}
+
+/*
+ * The batch reached user space (@delivered) or faulted.  Returns the
+ * records that are lost to the reader: claimed, good, and not delivered.
+ */
+static inline u32 gwio_ring_kread_end(struct gwio_consumer *cons,
+				      const struct gwio_ring_kread *k,
+				      u32 overflow, bool delivered)
+{
+	if (overflow == GWIO_OVERFLOW_OVERWRITE)
+		return delivered ? 0 : k->n - k->bad;
+	if (delivered && k->n)
+		gwio_store_release(&cons->tail, k->tail + k->n);
+	return 0;
 }
 
 #endif /* GWIO_RING_H */

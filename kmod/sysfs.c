@@ -3,7 +3,8 @@
  * gwio device attributes: /sys/class/gwio/gwioN/{knobs, statistics/}.
  *
  * Every store validates the whole value before it changes anything, so a
- * rejected write (-EINVAL, -EBUSY) leaves the device exactly as it was.
+ * rejected write (-EINVAL, -ERANGE from kstrtou32, -EBUSY) leaves the
+ * device exactly as it was.
  */
 
 #include <linux/kernel.h>
@@ -114,29 +115,22 @@ static ssize_t overflow_show(struct device *dev,
 				 READ_ONCE(to_gwio_dev(dev)->overflow));
 }
 
-/* Policy and clock describe every record in the ring: only while stopped. */
+/*
+ * Policy and clock describe every record in the ring, and consumers cache
+ * them: only while stopped and unmapped, and a change empties the ring
+ * (gwio_ring_reconfigure()).
+ */
 static ssize_t overflow_store(struct device *dev,
 			      struct device_attribute *attr,
 			      const char *buf, size_t len)
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
 	int policy = sysfs_match_string(gwio_overflow_names, buf);
-	unsigned long flags;
-	int ret = 0;
+	int ret;
 
 	if (policy < 0)
 		return -EINVAL;
-	mutex_lock(&gdev->lock);
-	if (gdev->enabled) {
-		ret = -EBUSY;
-	} else {
-		raw_spin_lock_irqsave(&gdev->prod_lock, flags);
-		gdev->overflow = policy;
-		gdev->prod.overflow = policy;
-		gwio_write_once(gdev->ring_shared->overflow, policy);
-		raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
-	}
-	mutex_unlock(&gdev->lock);
+	ret = gwio_ring_reconfigure(gdev, policy, -1);
 	return ret ? ret : len;
 }
 static DEVICE_ATTR_RW(overflow);
@@ -160,19 +154,11 @@ static ssize_t clock_store(struct device *dev,
 {
 	struct gwio_dev *gdev = to_gwio_dev(dev);
 	int i = sysfs_match_string(gwio_clock_names, buf);
-	int ret = 0;
+	int ret;
 
 	if (i < 0)
 		return -EINVAL;
-
-	mutex_lock(&gdev->lock);
-	if (gdev->enabled) {
-		ret = -EBUSY;
-	} else {
-		WRITE_ONCE(gdev->clock_id, gwio_clock_ids[i]);
-		gwio_write_once(gdev->ring_shared->clock_id, gwio_clock_ids[i]);
-	}
-	mutex_unlock(&gdev->lock);
+	ret = gwio_ring_reconfigure(gdev, -1, gwio_clock_ids[i]);
 	return ret ? ret : len;
 }
 static DEVICE_ATTR_RW(clock);
@@ -247,7 +233,8 @@ GWIO_STAT_ATTR(dropped, gdev->prod.dropped);
 GWIO_STAT_ATTR(overruns, gdev->prod.overruns);
 GWIO_STAT_ATTR(wakeups, gdev->prod.wakeups);
 GWIO_STAT_ATTR(tail_resets, gdev->tail_resets);
-/* 0 for an invalid tail (docs/abi.md): nothing is readable then */
+GWIO_STAT_ATTR(read_lost, gdev->read_lost);
+/* a lapped overwrite ring shows a ring; 0 for an invalid drop-newest tail */
 GWIO_STAT_ATTR(unread, gwio_ring_unread(gdev->prod.head,
 					READ_ONCE(gdev->ring_cons->tail),
 					gdev->prod.mask + 1,
@@ -260,6 +247,7 @@ static struct attribute *gwio_stat_attrs[] = {
 	&dev_attr_wakeups.attr,
 	&dev_attr_unread.attr,
 	&dev_attr_tail_resets.attr,
+	&dev_attr_read_lost.attr,
 	NULL,
 };
 

@@ -12,8 +12,10 @@
  *   + data_offset              record_count records,     read-only
  *
  * The producer page, the channel table and the records are mapped
- * together (one read-only mapping of data_offset + record_count *
- * record_size bytes, starting at page offset GWIO_PRODUCER_PGOFF).
+ * together: one read-only, shared mapping of producer_map_size bytes
+ * (GWIO_IOC_INFO: data_offset + record_count * record_size rounded up to
+ * a page), starting at page offset GWIO_PRODUCER_PGOFF.  The consumer
+ * page is one page, mapped shared (MAP_PRIVATE is refused).
  *
  * (2.0) Positions are free-running 32-bit indices: a record at position p
  * is in slot p & (record_count - 1); head, tail and oldest wrap at 2^32
@@ -96,13 +98,14 @@ struct gwio_count {
 
 /*
  * The page at GWIO_PRODUCER_PGOFF.  Geometry is fixed for the life of a
- * mapping; head, oldest and the counters change.  The reserved words put
+ * mapping (the kernel refuses to change the size, policy or clock while
+ * the ring is mapped); head, oldest and the counters change.  The reserved words put
  * each group on its own 64-byte cache line (positions at byte 64,
  * counters at 128) so the consumer's reads of head do not contend with
  * the counter updates.
  */
 struct gwio_producer {
-	/* geometry, written once before the ring can be mapped */
+	/* geometry: written while nothing maps the ring, then fixed */
 	__u32 magic;		/* GWIO_MAGIC */
 	__u16 abi_major;
 	__u16 abi_minor;
@@ -164,13 +167,19 @@ struct gwio_info {
 	__u32 page_size;
 	__u32 record_size;
 	__u32 record_count;
+	/* channel slots: the highest channel index + 1, not a count */
 	__u32 channel_count;
 	__aligned_u64 consumer_map_size;	/* length for the mmap at pgoff 0 */
 	__aligned_u64 producer_map_size;	/* length for the mmap at pgoff 1 */
 	__aligned_u64 reserved[4];
 };
 
-#define GWIO_IOC_MAGIC		'G'
+/*
+ * (2.0) 'J' 0x00-0x1f: a letter no driver registers in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst (ABI 1.x used 'G',
+ * which xen's gntdev/gntalloc and sgi-gru share).
+ */
+#define GWIO_IOC_MAGIC		'J'
 /* Ring geometry and map sizes. */
 #define GWIO_IOC_INFO		_IOR(GWIO_IOC_MAGIC, 0x01, struct gwio_info)
 /* Start and stop this device's sources (same as sysfs "enable"). */
@@ -178,33 +187,5 @@ struct gwio_info {
 #define GWIO_IOC_STOP		_IO(GWIO_IOC_MAGIC, 0x03)
 /* Discard every unread record: tail = head. */
 #define GWIO_IOC_FLUSH		_IO(GWIO_IOC_MAGIC, 0x04)
-
-/*
- * (2.0) The mapped layout is the same for every ABI (32- and 64-bit
- * processes, any architecture): offsets of the shared words.
- */
-#ifdef __cplusplus
-#define GWIO_STATIC_ASSERT(c, m)	static_assert(c, m)
-#elif defined(__KERNEL__) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
-#define GWIO_STATIC_ASSERT(c, m)	_Static_assert(c, m)
-#endif
-#ifdef GWIO_STATIC_ASSERT
-GWIO_STATIC_ASSERT(sizeof(struct gwio_record) == 16, "record size");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_consumer) == 64, "consumer page");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, head) == 64,
-		   "head on the second cache line");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, oldest) == 68,
-		   "oldest beside head");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, stats_seq) == 128,
-		   "counters on the third cache line");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, produced) == 136,
-		   "produced");
-GWIO_STATIC_ASSERT(__builtin_offsetof(struct gwio_producer, wakeups) == 160,
-		   "wakeups");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_producer) == 192, "producer header");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_channel_entry) == 48, "channel entry");
-GWIO_STATIC_ASSERT(sizeof(struct gwio_info) == 72, "GWIO_IOC_INFO");
-#undef GWIO_STATIC_ASSERT
-#endif
 
 #endif /* _UAPI_LINUX_GWIO_H */

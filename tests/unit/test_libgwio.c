@@ -541,6 +541,53 @@ static void test_overwrite_lost(void **state)
 	gwio_memring_close(m);
 }
 
+/*
+ * A consumer lapped by 2^31 + 1 on an overwrite ring (11 minutes at 3.2 M
+ * records/s, a SIGSTOPped gwiod) sees head "behind" its tail.  It must
+ * resync to head - size, deliver the newest ring and count the loss,
+ * instead of reading nothing (and waiting) forever.
+ */
+static void test_overwrite_lapped_beyond_horizon(void **state)
+{
+	struct gwio_memring *m = gwio_memring_create(8,
+		GWIO_OVERFLOW_OVERWRITE, CLOCK_MONOTONIC);
+	const uint32_t lap = (1u << 31) + 1;
+	struct gwio_ring_stats stats;
+	struct gwio_record buf[16];
+	struct gwio_ring *ring;
+	uint64_t seq;
+	ssize_t n;
+	int i;
+
+	(void)state;
+	assert_non_null(m);
+	ring = open_consumer(m, O_NONBLOCK);
+	push_n(m, 0, 4);
+	assert_int_equal(gwio_ring_read(ring, buf, 16, &seq), 4);
+	/* the producer runs lap - 8 positions on unseen, then stores 8 */
+	gwio_memring_producer(m)->head += lap - 8;
+	push_n(m, 100, 8);
+	assert_int_equal(gwio_ring_wait(ring, 0), 1);
+	n = gwio_ring_read(ring, buf, 16, &seq);
+	assert_int_equal(n, 8);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(buf[i].value, 100 + i);
+	gwio_ring_get_stats(ring, &stats);
+	assert_int_equal(seq, 4 + lap - 8);
+	assert_int_equal(stats.lost, lap - 8);
+	assert_int_equal(stats.resyncs, 1);
+	assert_int_equal(stats.next_seq, 4 + lap);
+	/* caught up: on as usual, no more resyncs */
+	push_n(m, 200, 2);
+	assert_int_equal(gwio_ring_read(ring, buf, 16, &seq), 2);
+	assert_int_equal(buf[0].value, 200);
+	gwio_ring_get_stats(ring, &stats);
+	assert_int_equal(stats.resyncs, 1);
+	assert_int_equal(stats.lost, lap - 8);
+	gwio_ring_close(ring);
+	gwio_memring_close(m);
+}
+
 static void test_peek_consume(void **state)
 {
 	struct gwio_memring *m = gwio_memring_create(8,
@@ -1038,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_open_accepts_newer_minor),
 		cmocka_unit_test(test_drop_newest_counters),
 		cmocka_unit_test(test_overwrite_lost),
+		cmocka_unit_test(test_overwrite_lapped_beyond_horizon),
 		cmocka_unit_test(test_peek_consume),
 		cmocka_unit_test(test_flush_start_stop),
 		cmocka_unit_test(test_wait_and_blocking_read),

@@ -24,6 +24,23 @@
 
 #include "gwio_ring.h"
 
+/*
+ * The mapped layout is the same for every process (ABI 2.0).  The uapi
+ * header no longer asserts it (C++03 and other compilers include it); the
+ * kernel does with BUILD_BUG_ON, and so does this test, at compile time
+ * and again at run time in test_layout.
+ */
+_Static_assert(sizeof(struct gwio_record) == 16, "record size");
+_Static_assert(sizeof(struct gwio_consumer) == 64, "consumer page");
+_Static_assert(offsetof(struct gwio_producer, head) == 64, "head");
+_Static_assert(offsetof(struct gwio_producer, oldest) == 68, "oldest");
+_Static_assert(offsetof(struct gwio_producer, stats_seq) == 128, "stats");
+_Static_assert(offsetof(struct gwio_producer, produced) == 136, "produced");
+_Static_assert(offsetof(struct gwio_producer, wakeups) == 160, "wakeups");
+_Static_assert(sizeof(struct gwio_producer) == 192, "producer header");
+_Static_assert(sizeof(struct gwio_channel_entry) == 48, "channel entry");
+_Static_assert(sizeof(struct gwio_info) == 72, "GWIO_IOC_INFO");
+
 #define GUARD_RECORDS	16
 #define GUARD_BYTE	0xa5
 
@@ -303,7 +320,76 @@ static void test_layout(void **state)
 	assert_int_equal(_Alignof(struct gwio_record), 8);
 	assert_int_equal(sizeof(struct gwio_info), 72);
 	assert_int_equal(offsetof(struct gwio_info, consumer_map_size), 24);
+	assert_int_equal(offsetof(struct gwio_info, producer_map_size), 32);
+	assert_int_equal(sizeof(struct gwio_channel_entry), 48);
 	assert_int_equal(GWIO_ABI_MAJOR, 2);
+	/* ABI 2.0 left 'G' (xen gntdev/gntalloc, sgi-gru): docs/abi.md */
+	assert_int_equal(_IOC_TYPE(GWIO_IOC_INFO), 'J');
+	assert_int_equal(_IOC_TYPE(GWIO_IOC_FLUSH), 'J');
+	assert_int_equal(_IOC_NR(GWIO_IOC_FLUSH), 4);
+	assert_int_equal(_IOC_SIZE(GWIO_IOC_INFO), sizeof(struct gwio_info));
+}
+
+/*
+ * The ring's layout for every page size a kernel may have: 4 KiB, and the
+ * 16 KiB (Raspberry Pi 5's kernel_2712) and 64 KiB arm64 kernels.  The
+ * producer mapping is whole pages, covers every record, and is what mmap
+ * accepts: before, 256 records on 16 KiB pages asked for 36864 bytes and a
+ * page-rounded mapping of them was refused.
+ */
+static void test_ring_layout_pages(void **state)
+{
+	static const uint64_t pages[] = { 4096, 16384, 65536 };
+	uint32_t records;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		uint64_t ps = pages[i];
+
+		for (records = 256; records <= (1u << 22); records <<= 1) {
+			struct gwio_ring_layout l;
+			uint64_t need;
+
+			gwio_ring_layout(&l, records, 256, ps);
+			need = l.data_offset + (uint64_t)records * 16;
+			assert_int_equal(l.table_offset, ps);
+			assert_int_equal(l.data_offset % ps, 0);
+			assert_true(l.data_offset >= l.table_offset + 256 * 48);
+			assert_int_equal(l.producer_map_size % ps, 0);
+			assert_true(l.producer_map_size >= need);
+			assert_true(l.producer_map_size - need < ps);
+			assert_int_equal(l.bytes, ps + l.producer_map_size);
+			/* what GWIO_IOC_INFO reports maps, one page more not */
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_PRODUCER_PGOFF,
+						       l.producer_map_size));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_PRODUCER_PGOFF,
+							l.producer_map_size +
+							ps));
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_PRODUCER_PGOFF, ps));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_PRODUCER_PGOFF, 0));
+			assert_true(gwio_ring_map_fits(&l, ps,
+						       GWIO_CONSUMER_PGOFF, ps));
+			assert_false(gwio_ring_map_fits(&l, ps,
+							GWIO_CONSUMER_PGOFF,
+							2 * ps));
+			assert_false(gwio_ring_map_fits(&l, ps, 7, ps));
+		}
+	}
+	/* the case from the review: 256 records, 16 KiB pages */
+	{
+		struct gwio_ring_layout l;
+
+		gwio_ring_layout(&l, 256, 256, 16384);
+		assert_int_equal(l.data_offset, 32768);
+		assert_int_equal(l.producer_map_size, 49152);
+		assert_true(gwio_ring_map_fits(&l, 16384, GWIO_PRODUCER_PGOFF,
+					       49152));
+	}
 }
 
 /*
@@ -652,28 +738,65 @@ static void test_watermark(void **state)
 	struct gwio_record out[16];
 	u64 seq;
 
-	assert_false(gwio_ring_wake_due(0, 0));
-	assert_true(gwio_ring_wake_due(1, 0));
-	assert_true(gwio_ring_wake_due(1, 1));
-	assert_false(gwio_ring_wake_due(3, 4));
-	assert_true(gwio_ring_wake_due(4, 4));
-	assert_true(gwio_ring_wake_due(UINT64_MAX, UINT32_MAX));
-	assert_false(gwio_ring_wake_due(UINT32_MAX - 1ull, UINT32_MAX));
+	assert_false(gwio_ring_wake_due(0, 0, 16));
+	assert_true(gwio_ring_wake_due(1, 0, 16));
+	assert_true(gwio_ring_wake_due(1, 1, 16));
+	assert_false(gwio_ring_wake_due(3, 4, 16));
+	assert_true(gwio_ring_wake_due(4, 4, 16));
+	assert_true(gwio_ring_wake_due(UINT64_MAX, UINT32_MAX, 1u << 31));
+	assert_false(gwio_ring_wake_due((1u << 31) - 1ull, UINT32_MAX,
+					1u << 31));
+	/*
+	 * A watermark above the ring is the ring: a full drop-newest ring of
+	 * 256 holds 256, and a watermark of 4096 left over from before a
+	 * resize must still wake (with timeout_us 0 nothing else would).
+	 */
+	assert_true(gwio_ring_wake_due(256, 4096, 256));
+	assert_false(gwio_ring_wake_due(255, 4096, 256));
+	assert_true(gwio_ring_wake_due(16, UINT32_MAX, 16));
 
 	/* what the kernel does after publishing: wake at 4 unread records */
 	assert_true(push_n(r, 0, 3));
 	gwio_ring_prod_publish(&r->p);
-	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	assert_true(push_n(r, 3, 1));
 	gwio_ring_prod_publish(&r->p);
-	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	assert_int_equal(gwio_ring_cons_read(&r->c, out, 3, &seq), 3);
-	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4));
+	assert_false(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4, 16));
 	/* a full ring reports count, never more */
 	assert_true(push_n(r, 4, 15));
 	gwio_ring_prod_publish(&r->p);
 	assert_int_equal(gwio_ring_prod_avail(&r->p), 16);
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 1000, 16));
 	ring_free(r);
+}
+
+/*
+ * The timeout fired with head at timeout_pos; is a record from before it
+ * still unread?  Measured back from head, so it does not age: the kernel
+ * used to compare (s32)(tail - timeout_pos), which calls a timeout_pos
+ * from 2^31 positions ago "ahead" and every poll with a record unread
+ * immediately ready, batching gone.
+ */
+static void test_timed_out(void **state)
+{
+	uint64_t start = prestate_start(state);
+	uint32_t pos = (u32)start;
+
+	(void)state;
+	/* 10 records since the timeout; 11 unread: one of them waited */
+	assert_true(gwio_ring_timed_out(pos + 10, pos, 11));
+	assert_false(gwio_ring_timed_out(pos + 10, pos, 10));
+	assert_false(gwio_ring_timed_out(pos + 10, pos, 0));
+	assert_true(gwio_ring_timed_out(pos, pos, 1));
+	/* across the wrap of the 32-bit positions */
+	assert_true(gwio_ring_timed_out(pos + 5, pos - 5, 11));
+	assert_false(gwio_ring_timed_out(pos + 5, pos - 5, 10));
+	/* stale: 2^31 + 10 positions ago, a few records unread now */
+	assert_false(gwio_ring_timed_out(pos + (1u << 31) + 10, pos, 5));
+	assert_false(gwio_ring_timed_out(pos + (1u << 31) + 10, pos, 1u << 22));
+	assert_false(gwio_ring_timed_out(pos + UINT32_MAX, pos, 1u << 22));
 }
 
 static void test_peek_across_wrap(void **state)
@@ -714,6 +837,203 @@ static void test_peek_across_wrap(void **state)
 	gwio_ring_prod_publish(&r->p);
 	assert_int_equal(gwio_ring_cons_peek(&r->c, &recs, 100), 1);
 	assert_rec(&recs[0], 7, 0);
+	ring_free(r);
+}
+
+/* ------------------------------------------------------------- horizon */
+
+/*
+ * An overwrite consumer lapped by 2^31 + 1: head - tail is "negative" in
+ * 32 bits, which cannot be told from a tail ahead of head.  On an
+ * overwrite ring it is a lap (the producer never waits), so everyone must
+ * see a full ring: the kernel's wakeup and unread, and the consumer, which
+ * resyncs to head - size and counts the distance as lost.  Before, unread
+ * was 0, poll() never woke and the consumer read nothing, forever.
+ */
+static void test_overwrite_beyond_horizon(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8, lap = (1u << 31) + 1;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	struct gwio_record out[count];
+	u32 head;
+	u64 seq;
+	uint32_t i;
+
+	/* as if lap - count records had gone by unread: only head moves */
+	r->p.head = (u32)(start + lap - count);
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+	head = r->shared.head;
+	assert_int_equal(head, (u32)(start + lap));
+	assert_int_equal(r->cons_page.tail, (u32)start);
+
+	/* the kernel's view: lapped beyond the horizon, a full ring */
+	assert_false(gwio_ring_tail_valid(head, (u32)start, count,
+					  GWIO_OVERFLOW_OVERWRITE));
+	assert_int_equal(gwio_ring_unread(head, (u32)start, count,
+					  GWIO_OVERFLOW_OVERWRITE), count);
+	assert_int_equal(gwio_ring_prod_avail(&r->p), count);
+	assert_true(gwio_ring_wake_due(gwio_ring_prod_avail(&r->p), 4096,
+				       count));
+	assert_int_equal(gwio_ring_resync_tail(head, count,
+					       GWIO_OVERFLOW_OVERWRITE),
+			 head - count);
+	/* a drop-newest ring never laps: there it stays a hostile tail */
+	assert_int_equal(gwio_ring_unread(head, (u32)start, count,
+					  GWIO_OVERFLOW_DROP_NEWEST), 0);
+	assert_int_equal(gwio_ring_resync_tail(head, count,
+					       GWIO_OVERFLOW_DROP_NEWEST), head);
+
+	/* the consumer: resync, the newest ring intact, the loss counted */
+	assert_int_equal(gwio_ring_cons_avail(&r->c), count);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), count);
+	assert_int_equal(seq, start + lap - count);
+	for (i = 0; i < count; i++)
+		assert_rec(&out[i], i, 0);
+	assert_int_equal(r->c.lost, lap - count);
+	assert_int_equal(r->c.resyncs, 1);
+	assert_int_equal(r->cons_page.tail, head);
+	assert_true(gwio_ring_tail_valid(head, r->cons_page.tail, count,
+					 GWIO_OVERFLOW_OVERWRITE));
+
+	/* and on from there as usual */
+	assert_true(push_n(r, 100, 3));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(gwio_ring_cons_read(&r->c, out, count, &seq), 3);
+	assert_int_equal(seq, start + lap);
+	assert_rec(&out[0], 100, 0);
+	assert_int_equal(r->c.lost, lap - count);
+	assert_int_equal(r->c.resyncs, 1);
+	ring_free(r);
+}
+
+/* ------------------------------------------------------ the kernel's read */
+
+/* One read() batch as chardev.c does it; @fault: the copy out fails. */
+static int kread(struct test_ring *r, uint32_t overflow,
+		 struct gwio_record *batch, uint32_t max, bool fault,
+		 struct gwio_ring_kread *k, uint32_t *lost)
+{
+	int good = gwio_ring_kread_begin(&r->cons_page, &r->shared, r->recs,
+					 r->count, overflow, batch, max, k);
+
+	if (good >= 0)
+		*lost = gwio_ring_kread_end(&r->cons_page, k, overflow, !fault);
+	return good;
+}
+
+/*
+ * Under overwrite read() publishes tail before its copy to user space, as
+ * the validation needs.  When that copy faults, it used to store the old
+ * tail back.  But the producer had cached the newer tail and reuses the
+ * slots below it without announcing them in oldest (it thinks them free),
+ * so the next read() copied slots the producer had rewritten, under their
+ * old positions, and validation passed.  The tail must never go back: the
+ * batch is lost to the reader that faulted, and counted.
+ */
+static void test_kread_fault_overwrite(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	struct gwio_record batch[count];
+	struct gwio_ring_kread k;
+	uint32_t lost, i;
+	int good;
+
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+
+	/* read() claims the whole ring ... */
+	good = gwio_ring_kread_begin(&r->cons_page, &r->shared, r->recs, count,
+				     GWIO_OVERFLOW_OVERWRITE, batch, count, &k);
+	assert_int_equal(good, count);
+	assert_int_equal(k.tail, (u32)start);
+	assert_int_equal(r->cons_page.tail, (u32)(start + count));
+	/* ... the producer sees that tail and stores one more ... */
+	assert_true(push_n(r, count, 1));
+	gwio_ring_prod_publish(&r->p);
+	assert_int_equal(r->p.tail_cache, (u32)(start + count));
+	/* ... and the copy to user space faults: nothing goes back */
+	lost = gwio_ring_kread_end(&r->cons_page, &k, GWIO_OVERFLOW_OVERWRITE,
+				   false);
+	assert_int_equal(lost, count);
+	assert_int_equal(r->cons_page.tail, (u32)(start + count));
+
+	/*
+	 * The producer goes on into the slots it believes free, announcing
+	 * nothing, and has not published yet when the next read() runs.
+	 */
+	assert_true(push_n(r, count + 1, count - 1));
+	assert_int_equal(r->shared.oldest, r->p.oldest);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_true(good >= 0);
+	for (i = 0; i < (uint32_t)good; i++)
+		assert_rec(&batch[k.bad + i], k.tail + i - (u32)start, 0);
+	assert_int_equal(k.tail, (u32)(start + count));
+	assert_int_equal(good, 1);
+	assert_int_equal(lost, 0);
+
+	/* once published, the rest comes, every record where it belongs */
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, count - 1);
+	for (i = 0; i < (uint32_t)good; i++)
+		assert_rec(&batch[k.bad + i], count + 1 + i, 0);
+	assert_int_equal(r->cons_page.tail, (u32)(start + 2 * count));
+	ring_free(r);
+}
+
+/*
+ * Under drop-newest read() publishes tail only after the copy out, so a
+ * fault leaves the batch unread and costs nothing; tails that are not
+ * valid are the caller's to reset, and a lapped overwrite tail resyncs.
+ */
+static void test_kread_drop_newest_and_lapped(void **state)
+{
+	uint64_t start = prestate_start(state);
+	const uint32_t count = 8;
+	struct test_ring *r = ring_new(count, GWIO_OVERFLOW_DROP_NEWEST, start);
+	struct gwio_record batch[count];
+	struct gwio_ring_kread k;
+	uint32_t lost, i;
+	int good;
+
+	assert_true(push_n(r, 0, 5));
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, 3, true, &k, &lost);
+	assert_int_equal(good, 3);
+	assert_int_equal(lost, 0);
+	assert_int_equal(r->cons_page.tail, (u32)start);
+	good = kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, 5);
+	for (i = 0; i < 5; i++)
+		assert_rec(&batch[i], i, 0);
+	assert_int_equal(r->cons_page.tail, (u32)(start + 5));
+
+	/* a tail ahead of head: not valid, the caller resets it */
+	r->cons_page.tail = (u32)start + 100;
+	assert_int_equal(kread(r, GWIO_OVERFLOW_DROP_NEWEST, batch, count,
+			       false, &k, &lost), -1);
+	assert_int_equal(r->cons_page.tail, (u32)start + 100);
+	ring_free(r);
+
+	/* overwrite, lapped by 2^31 + 1: the newest ring, nothing else */
+	r = ring_new(count, GWIO_OVERFLOW_OVERWRITE, start);
+	r->p.head = (u32)(start + (1u << 31) + 1 - count);
+	assert_true(push_n(r, 0, count));
+	gwio_ring_prod_publish(&r->p);
+	good = kread(r, GWIO_OVERFLOW_OVERWRITE, batch, count, false, &k,
+		     &lost);
+	assert_int_equal(good, count);
+	assert_int_equal(k.bad, 0);
+	for (i = 0; i < count; i++)
+		assert_rec(&batch[i], i, 0);
+	assert_int_equal(r->cons_page.tail, r->shared.head);
 	ring_free(r);
 }
 
@@ -954,6 +1274,11 @@ int main(void)
 		AT_STARTS(test_hostile_tail_overwrite),
 		AT_STARTS(test_garbage_consumer_tail),
 		AT_STARTS(test_watermark),
+		AT_STARTS(test_timed_out),
+		cmocka_unit_test(test_ring_layout_pages),
+		AT_STARTS(test_overwrite_beyond_horizon),
+		AT_STARTS(test_kread_fault_overwrite),
+		AT_STARTS(test_kread_drop_newest_and_lapped),
 		AT_STARTS(test_peek_across_wrap),
 		AT(test_stress_drop_newest_free, start_zero),
 		AT(test_stress_drop_newest_paced, start_u64),

@@ -34,7 +34,7 @@ struct gwio_ring_info {
 	uint32_t abi_major;
 	uint32_t abi_minor;
 	uint32_t record_count;
-	uint32_t channel_count;	/* 0 for a memory ring */
+	uint32_t channel_count;	/* slots: highest index + 1; 0 for a memory ring */
 	int32_t clock_id;	/* clock of gwio_record.ts_ns */
 	uint32_t overflow;	/* enum gwio_overflow */
 	bool is_device;		/* false: memory ring */
@@ -44,7 +44,11 @@ struct gwio_ring_info {
  * produced, dropped, overruns and wakeups are the producer's counters, as
  * of its last publish.  lost counts records this handle skipped because
  * the producer overwrote them (overwrite policy) before or while they
- * were copied.  Sequence numbers are this handle's own 64-bit count,
+ * were copied.  resyncs counts the times it found itself lapped by 2^31
+ * or more (beyond the horizon of the 32-bit positions, docs/abi.md): it
+ * went on a ring behind the producer and counted the distance modulo 2^32
+ * in lost, so lost is short by any whole 2^32 laps it cannot see.
+ * Sequence numbers are this handle's own 64-bit count,
  * started from the ring's 32-bit tail when it was opened.  Once the
  * consumer has read everything published:
  *   drop-newest: produced == records read + dropped, lost == 0;
@@ -60,6 +64,7 @@ struct gwio_ring_stats {
 	uint64_t wakeups;
 	uint64_t lost;
 	uint64_t next_seq;	/* sequence number of the next record */
+	uint64_t resyncs;	/* lapped beyond the horizon (overwrite) */
 };
 
 /*

@@ -32,9 +32,9 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 					 clockid_t clock_id)
 {
 	size_t page_size = (size_t)sysconf(_SC_PAGESIZE);
+	struct gwio_ring_layout l;
 	struct gwio_memring *ring;
 	struct gwio_producer *pp;
-	size_t data_len, table_len;
 	int err;
 
 	if (!record_count || (record_count & (record_count - 1)) ||
@@ -47,12 +47,9 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return NULL;
-	data_len = (size_t)record_count * sizeof(struct gwio_record);
-	data_len = (data_len + page_size - 1) & ~(page_size - 1);
-	table_len = MEMRING_TABLE_ENTRIES * sizeof(struct gwio_channel_entry);
-	table_len = (table_len + page_size - 1) & ~(page_size - 1);
 	/* consumer page, producer page, channel table, records: as a device */
-	ring->map_len = 2 * page_size + table_len + data_len;
+	gwio_ring_layout(&l, record_count, MEMRING_TABLE_ENTRIES, page_size);
+	ring->map_len = (size_t)l.bytes;
 
 	ring->fd = memfd_create("gwio-ring", MFD_CLOEXEC);
 	if (ring->fd < 0)
@@ -71,12 +68,12 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 	pp->abi_minor = GWIO_ABI_MINOR;
 	pp->record_size = sizeof(struct gwio_record);
 	pp->record_count = record_count;
-	pp->data_offset = (uint32_t)(page_size + table_len);
+	pp->data_offset = (uint32_t)l.data_offset;
 	pp->clock_id = clock_id;
 	pp->overflow = overflow;
-	pp->channel_table_offset = (uint32_t)page_size;
+	pp->channel_table_offset = (uint32_t)l.table_offset;
 	pp->channel_table_entries = MEMRING_TABLE_ENTRIES;
-	ring->table = (struct gwio_channel_entry *)((char *)pp + page_size);
+	ring->table = (struct gwio_channel_entry *)((char *)pp + l.table_offset);
 	gwio_ring_prod_init(&ring->prod, pp, ring->map,
 			    (struct gwio_record *)((char *)pp + pp->data_offset),
 			    record_count, overflow);

@@ -164,9 +164,11 @@ static int check_producer_page(struct gwio_ring *ring)
 }
 
 /*
- * A tail ahead of head or more than a ring behind it was not left by an
- * honest consumer: nothing it names is unread.  Start from the newest
- * record, as the kernel's read() does.
+ * At open, a tail that is not valid (ahead of head, more than a ring behind
+ * a drop-newest ring, 2^31 or more behind an overwrite ring) was left by
+ * someone else: nothing it names is this handle's to account for.  Start
+ * from the newest record.  Once open, a lap beyond the horizon resyncs
+ * instead and is counted (gwio_ring_cons_read()).
  */
 static int repair_tail(struct gwio_ring *ring)
 {
@@ -495,6 +497,7 @@ int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats)
 	stats->overruns = cnt.overruns;
 	stats->wakeups = cnt.wakeups;
 	stats->lost = ring->cons.lost;
+	stats->resyncs = ring->cons.resyncs;
 	stats->next_seq = ring->cons.tail;
 	return 0;
 }

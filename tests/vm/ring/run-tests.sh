@@ -70,7 +70,9 @@ done
 # --- the ring, through mmap ------------------------------------------------
 for t in abi sequence clock-monotonic clock-boottime clock-realtime \
 	clock-tai overrun-drop-newest overrun-overwrite wakeup read \
-	hostile-tail hostile-read read-fault-drop-newest read-fault-overwrite; do
+	hostile-tail hostile-read read-fault-drop-newest read-fault-overwrite \
+	read-fault-claimed flush-during-read config-while-mapped \
+	watermark-resize lapped-horizon wakeup-count; do
 	$T $t /dev/gwio0 || echo "vmtest $t exited $?"
 done
 

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,9 +23,11 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 #include "gwio_ring.h"
 
@@ -172,6 +175,19 @@ static struct gwio_ring_counters cnt(const struct ring *r)
 	return c;
 }
 
+/* Wait (bounded, 10 s) until head has reached @n; false if it did not. */
+static int wait_head(const struct ring *r, uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (__atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE) >= n)
+			return 1;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
 /* Discard what is unread and start consuming at the head. */
 static void ring_flush(struct ring *r)
 {
@@ -314,8 +330,14 @@ static void test_abi(void)
 	      256 * sizeof(struct gwio_channel_entry) &&
 	      r.prod->data_offset % r.info.page_size == 0,
 	      "data offset %u", r.prod->data_offset);
-	CHECK(r.info.producer_map_size == r.prod->data_offset +
-	      (uint64_t)r.info.record_count * 16, "producer map size");
+	/* whole pages, so that 16 and 64 KiB page kernels map small rings */
+	CHECK(r.info.producer_map_size % r.info.page_size == 0 &&
+	      r.info.producer_map_size >= r.prod->data_offset +
+	      (uint64_t)r.info.record_count * 16 &&
+	      r.info.producer_map_size < r.prod->data_offset +
+	      (uint64_t)r.info.record_count * 16 + r.info.page_size,
+	      "producer map size %llu",
+	      (unsigned long long)r.info.producer_map_size);
 	CHECK(r.info.channel_count >= 1, "channels");
 	{
 		const struct gwio_channel_entry *t = (const void *)
@@ -350,8 +372,18 @@ static void test_abi(void)
 	p = mmap(NULL, r.info.producer_map_size + r.info.page_size, PROT_READ,
 		 MAP_SHARED, r.fd, GWIO_PRODUCER_PGOFF * r.info.page_size);
 	CHECK(p == MAP_FAILED, "oversized producer map allowed");
-	CHECK(ioctl(r.fd, _IO('G', 0x7f)) < 0 && errno == ENOTTY,
+	/* a private copy of the consumer page: tail writes the kernel never sees */
+	p = mmap(NULL, r.info.page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 r.fd, GWIO_CONSUMER_PGOFF * r.info.page_size);
+	CHECK(p == MAP_FAILED && errno == EINVAL, "private consumer map: %s",
+	      p == MAP_FAILED ? strerror(errno) : "allowed");
+	CHECK(ioctl(r.fd, _IO(GWIO_IOC_MAGIC, 0x7f)) < 0 && errno == ENOTTY,
 	      "unknown ioctl accepted");
+	/* ABI 2.0 left 'G' (xen gntdev/gntalloc, sgi-gru): 1.x's numbers fail */
+	CHECK(ioctl(r.fd, _IO('G', 0x02)) < 0 && errno == ENOTTY,
+	      "ABI 1.x GWIO_IOC_START accepted");
+	CHECK(ioctl(r.fd, _IO('G', 0x04)) < 0 && errno == ENOTTY,
+	      "ABI 1.x GWIO_IOC_FLUSH accepted");
 
 	/* one consumer: the second opener is refused, and can open later */
 	fd2 = open(dev_path, O_RDWR);
@@ -575,6 +607,7 @@ static void test_read(void)
 	int fd;
 
 	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
 	sys_set("ring_records", "16384");
 	set_channels(2, 5000, "counter");
 	fd = open(dev_path, O_RDWR);
@@ -747,7 +780,7 @@ static void test_read_fault(const char *policy)
 {
 	struct gwio_record buf[256];
 	struct tally t = { 0 };
-	uint64_t t0, unread, max_unread = 0, faults = 0, dropped0;
+	uint64_t t0, unread, max_unread = 0, faults = 0, dropped0, lost;
 	struct gwio_ring_counters c;
 	void *bad;
 	ssize_t n;
@@ -761,6 +794,7 @@ static void test_read_fault(const char *policy)
 	CHECK(fd >= 0, "open: %s", strerror(errno));
 	ioctl(fd, GWIO_IOC_FLUSH);
 	dropped0 = sys_u64("statistics/dropped");
+	lost = sys_u64("statistics/read_lost");
 	tally_start(&t, 1);
 	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ioctl(fd, GWIO_IOC_START);
@@ -787,7 +821,11 @@ static void test_read_fault(const char *policy)
 		tally_batch(&t, buf, n / 16, t.next_seq);
 	tally_finish(&t, 1);
 	close(fd);
+	lost = sys_u64("statistics/read_lost") - lost;
 	CHECK(faults > 100, "only %" PRIu64 " faulting reads", faults);
+	/* overwrite: each faulting batch stays claimed, and is counted */
+	CHECK(strcmp(policy, "overwrite") ? lost == 0 : lost >= faults,
+	      "read_lost %" PRIu64 " after %" PRIu64 " faults", lost, faults);
 	CHECK(max_unread <= 256, "unread reached %" PRIu64 " in a ring of 256",
 	      max_unread);
 	CHECK(t.nonmono == 0, "%" PRIu64 " records out of order or repeated",
@@ -800,6 +838,406 @@ static void test_read_fault(const char *policy)
 	}
 	printf("GWIO-TEST: PASS %s faults=%" PRIu64 " received=%" PRIu64 "\n",
 	       test_name, faults, t.received);
+}
+
+/*
+ * Overwrite policy: read() publishes tail before its copy to user space
+ * (the validation needs it).  A faulting buffer used to get it put back,
+ * over slots the producer had cached as free and reused unannounced.  Now
+ * the batch stays claimed: tail never goes back, and the records are
+ * counted in statistics/read_lost.
+ */
+static void test_read_fault_claimed(void)
+{
+	struct gwio_consumer *cons;
+	uint64_t unread, lost0;
+	uint32_t tail0;
+	struct ring r;
+	void *bad;
+	ssize_t n;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "overwrite");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 512), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	unread = sys_u64("statistics/unread");
+	lost0 = sys_u64("statistics/read_lost");
+	CHECK(unread == 256, "unread %" PRIu64 " in a lapped ring of 256",
+	      unread);
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	tail0 = __atomic_load_n(&cons->tail, __ATOMIC_ACQUIRE);
+	n = read(r.fd, bad, 16 * sizeof(struct gwio_record));
+	munmap(bad, 4096);
+	CHECK(n < 0 && errno == EFAULT, "read into a bad buffer: %zd %s", n,
+	      strerror(errno));
+	/* one batch of 16, from a ring behind head: forward, never back */
+	CHECK(__atomic_load_n(&cons->tail, __ATOMIC_ACQUIRE) ==
+	      r.prod->head - 256 + 16,
+	      "tail %" PRIu32 " after the fault, head %" PRIu32 " (was %"
+	      PRIu32 ")", cons->tail, r.prod->head, tail0);
+	CHECK(sys_u64("statistics/unread") == unread - 16, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	CHECK(sys_u64("statistics/read_lost") == lost0 + 16,
+	      "read_lost %" PRIu64 " want %" PRIu64,
+	      sys_u64("statistics/read_lost"), lost0 + 16);
+	ring_close(&r);
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * GWIO_IOC_FLUSH while a read() is between loading tail and storing it:
+ * the read used to store its older tail after the flush, moving tail back
+ * over records the flush discarded (and the producer had reused).  The
+ * read is held in its copy to user space by a userfaultfd page, so the
+ * interleaving is certain; the flush must wait for it.
+ */
+struct flush_race {
+	int fd;
+	void *page;
+	ssize_t nread;
+	int flush_ret;
+	pid_t flusher;
+	int started, done;
+};
+
+static void *race_reader(void *arg)
+{
+	struct flush_race *fr = arg;
+
+	fr->nread = read(fr->fd, fr->page, 32 * sizeof(struct gwio_record));
+	return NULL;
+}
+
+static void *race_flusher(void *arg)
+{
+	struct flush_race *fr = arg;
+
+	__atomic_store_n(&fr->flusher, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&fr->started, 1, __ATOMIC_RELEASE);
+	fr->flush_ret = ioctl(fr->fd, GWIO_IOC_FLUSH);
+	__atomic_store_n(&fr->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Is thread @tid asleep inside ioctl()?  (/proc: "running" otherwise) */
+static int asleep_in_ioctl(pid_t tid)
+{
+	char path[64], buf[128] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] >= '0' && buf[0] <= '9' && atol(buf) == SYS_ioctl;
+}
+
+static void test_flush_during_read(void)
+{
+	struct flush_race fr = { .nread = -2 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	pthread_t reader, flusher;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	struct ring r;
+	uint32_t head, tail0;
+	size_t ps;
+	char *src;
+	int uffd, i;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ps = r.info.page_size;
+	ring_flush(&r);
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 100), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	tail0 = ((struct gwio_consumer *)r.cons_map)->tail;
+	CHECK(head - tail0 >= 64 && head - tail0 <= 256, "unread %" PRIu32,
+	      head - tail0);
+
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	CHECK(uffd >= 0, "userfaultfd: %s", strerror(errno));
+	CHECK(ioctl(uffd, UFFDIO_API, &api) == 0, "UFFDIO_API: %s",
+	      strerror(errno));
+	fr.fd = r.fd;
+	fr.page = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = calloc(1, ps);
+	CHECK(fr.page != MAP_FAILED && src, "buffers");
+	reg.range.start = (uintptr_t)fr.page;
+	reg.range.len = ps;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	CHECK(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s",
+	      strerror(errno));
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	CHECK(pthread_create(&reader, NULL, race_reader, &fr) == 0, "reader");
+
+	/* the read() has loaded tail and waits in its copy to user space */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 10000) == 1 &&
+	      read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	      msg.event == UFFD_EVENT_PAGEFAULT,
+	      "the read() never reached its copy out");
+	CHECK(pthread_create(&flusher, NULL, race_flusher, &fr) == 0,
+	      "flusher");
+	/* the flush has either run, or is waiting for the read() */
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&fr.done, __ATOMIC_ACQUIRE) ||
+		    (__atomic_load_n(&fr.started, __ATOMIC_ACQUIRE) &&
+		     asleep_in_ioctl(__atomic_load_n(&fr.flusher,
+						     __ATOMIC_ACQUIRE))))
+			break;
+		sleep_ms(1);
+	}
+	/* let the read() go on, then both finish */
+	copy.dst = (uintptr_t)fr.page;
+	copy.src = (uintptr_t)src;
+	copy.len = ps;
+	CHECK(ioctl(uffd, UFFDIO_COPY, &copy) == 0, "UFFDIO_COPY: %s",
+	      strerror(errno));
+	pthread_join(reader, NULL);
+	pthread_join(flusher, NULL);
+	CHECK(i < 10000, "the flush neither ran nor waited");
+	CHECK(fr.nread == 32 * (ssize_t)sizeof(struct gwio_record),
+	      "read returned %zd", fr.nread);
+	CHECK(fr.flush_ret == 0, "flush: %s", strerror(errno));
+	/* the flush came last: nothing unread, tail at head */
+	CHECK(((struct gwio_consumer *)r.cons_map)->tail == head &&
+	      sys_u64("statistics/unread") == 0,
+	      "tail %" PRIu32 " head %" PRIu32 ": the read() moved it back "
+	      "over the flush", ((struct gwio_consumer *)r.cons_map)->tail,
+	      head);
+	close(uffd);
+	munmap(fr.page, ps);
+	free(src);
+	ring_close(&r);
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * overflow and clock describe every record and consumers cache them:
+ * refused while the ring is mapped (as ring_records is), and a change
+ * starts the ring over, so no record is left under a header that does
+ * not describe it.
+ */
+static void test_config_while_mapped(void)
+{
+	struct ring r;
+	uint64_t produced;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("clock", "monotonic");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 32), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(sys_write("overflow", "overwrite") == -EBUSY,
+	      "overflow changed while mapped");
+	CHECK(sys_write("clock", "boottime") == -EBUSY,
+	      "clock changed while mapped");
+	CHECK(r.prod->overflow == GWIO_OVERFLOW_DROP_NEWEST &&
+	      r.prod->clock_id == CLOCK_MONOTONIC, "header changed");
+	ring_close(&r);
+
+	/* unmapped: the change is made, and the ring is empty and new */
+	CHECK(sys_write("overflow", "overwrite") == 0, "overflow refused");
+	CHECK(sys_u64("statistics/produced") == 0 &&
+	      sys_u64("statistics/unread") == 0,
+	      "records left under the new policy: produced %" PRIu64
+	      " unread %" PRIu64, sys_u64("statistics/produced"),
+	      sys_u64("statistics/unread"));
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.prod->overflow == GWIO_OVERFLOW_OVERWRITE &&
+	      r.prod->head == 0 &&
+	      ((struct gwio_consumer *)r.cons_map)->tail == 0,
+	      "overflow %u head %u", r.prod->overflow, r.prod->head);
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 32), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	ring_close(&r);
+	produced = sys_u64("statistics/produced");
+	/* the same value again changes nothing */
+	CHECK(sys_write("overflow", "overwrite") == 0 &&
+	      sys_u64("statistics/produced") == produced, "repeat reset");
+	CHECK(sys_write("clock", "boottime") == 0 &&
+	      sys_u64("statistics/produced") == 0, "clock change kept records");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	CHECK(r.prod->clock_id == CLOCK_BOOTTIME && r.prod->head == 0,
+	      "clock_id %d head %u", r.prod->clock_id, r.prod->head);
+	ring_close(&r);
+	sys_set("clock", "monotonic");
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * A watermark left above the ring by a resize (sysfs, or the device
+ * tree's gwio,ring-records) would never be reached, and with timeout_us 0
+ * nothing else wakes: the resize lowers it, and the wake test is capped
+ * at the ring.
+ */
+static void test_watermark_resize(void)
+{
+	struct pollfd pfd;
+	struct ring r;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "4096");
+	sys_set("watermark", "4096");
+	sys_set("timeout_us", "0");
+	sys_set("ring_records", "256");
+	CHECK(sys_u64("watermark") <= 256, "watermark %" PRIu64
+	      " above a ring of 256", sys_u64("watermark"));
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 10000);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(ret == 1 && (pfd.revents & POLLIN),
+	      "poll did not wake: ret %d, unread %" PRIu64 " dropped %" PRIu64,
+	      ret, sys_u64("statistics/unread"), sys_u64("statistics/dropped"));
+	ring_close(&r);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "10000");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * An overwrite consumer lapped by 2^31 + 1 (the kernel sees exactly this
+ * when the tail is written so): poll() must wake it (EPOLLIN, and EPOLLPRI
+ * for "resync"), unread shows a ring, the consumer half resyncs to head -
+ * size and counts the loss, and read() resyncs too.  Before, the tail was
+ * "invalid": unread 0, no wakeup, ever.
+ */
+static void test_lapped_horizon(void)
+{
+	static struct gwio_record buf[256];
+	const uint32_t lap = (1u << 31) + 1;
+	struct gwio_consumer *cons;
+	uint64_t resets0;
+	struct pollfd pfd;
+	struct ring r;
+	uint32_t head, i, n;
+	__u64 seq;
+	ssize_t got;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "overwrite");
+	sys_set("ring_records", "256");
+	set_channels(1, 10000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	cons = r.cons_map;
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(wait_head(&r, 512), "no records");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cons->tail, head - lap, __ATOMIC_RELEASE);
+	CHECK(sys_u64("statistics/unread") == 256, "unread %" PRIu64,
+	      sys_u64("statistics/unread"));
+	pfd.fd = r.fd;
+	pfd.events = POLLIN | POLLPRI;
+	ret = poll(&pfd, 1, 10000);
+	CHECK(ret == 1 && (pfd.revents & POLLIN) && (pfd.revents & POLLPRI),
+	      "lapped beyond the horizon: poll %d revents %#x", ret,
+	      pfd.revents);
+
+	/* libgwio's consumer half */
+	gwio_ring_cons_init(&r.c, r.cons_map, r.prod,
+			    (void *)((char *)r.prod_map + r.prod->data_offset));
+	n = gwio_ring_cons_read(&r.c, buf, 256, &seq);
+	CHECK(n == 256 && r.c.resyncs == 1 && r.c.lost == lap - 256,
+	      "resync: %" PRIu32 " records, lost %llu, resyncs %llu", n,
+	      (unsigned long long)r.c.lost, (unsigned long long)r.c.resyncs);
+	for (i = 1; i < n; i++)
+		CHECK(buf[i].value == buf[0].value + i, "record %u: %u", i,
+		      buf[i].value);
+	CHECK(cons->tail == head, "tail %" PRIu32 " head %" PRIu32,
+	      cons->tail, head);
+	pfd.revents = 0;
+	CHECK(poll(&pfd, 1, 0) == 0, "caught up, poll revents %#x",
+	      pfd.revents);
+
+	/* the kernel's read() resyncs the same way, and counts it */
+	resets0 = sys_u64("statistics/tail_resets");
+	__atomic_store_n(&cons->tail, head - lap, __ATOMIC_RELEASE);
+	fcntl(r.fd, F_SETFL, O_NONBLOCK);
+	got = read(r.fd, buf, sizeof(buf));
+	CHECK(got == (ssize_t)sizeof(buf), "read %zd: %s", got,
+	      strerror(errno));
+	CHECK(buf[255].value == buf[0].value + 255, "read: values %u..%u",
+	      buf[0].value, buf[255].value);
+	CHECK(sys_u64("statistics/tail_resets") == resets0 + 1,
+	      "tail_resets %" PRIu64, sys_u64("statistics/tail_resets"));
+	CHECK(cons->tail == head, "read: tail %" PRIu32, cons->tail);
+	ring_close(&r);
+	sys_set("overflow", "drop-newest");
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
+ * The timeout armed while a consumer waited is cancelled when the
+ * watermark wakes it, and a wakeup is counted only when someone sleeps:
+ * it used to fire later for nobody and count a second one.
+ */
+static void test_wakeup_count(void)
+{
+	struct pollfd pfd;
+	uint64_t w0;
+	struct ring r;
+	int ret;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	sys_set("ring_records", "4096");
+	set_channels(1, 1000, "counter");
+	sys_set("watermark", "20");
+	sys_set("timeout_us", "100000");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ring_flush(&r);
+	w0 = sys_u64("statistics/wakeups");
+	ioctl(r.fd, GWIO_IOC_START);
+	pfd.fd = r.fd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 10000);
+	ioctl(r.fd, GWIO_IOC_STOP);
+	CHECK(ret == 1, "poll %d", ret);
+	/* three times the timeout: a timer left armed has fired by now */
+	sleep_ms(300);
+	CHECK(sys_u64("statistics/wakeups") - w0 == 1,
+	      "%" PRIu64 " wakeups for one poll()",
+	      sys_u64("statistics/wakeups") - w0);
+	ring_close(&r);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "10000");
+	printf("GWIO-TEST: PASS %s\n", test_name);
 }
 
 /* Hold a mapping (or sit in poll) until killed: for rmmod/resize tests. */
@@ -921,6 +1359,18 @@ int main(int argc, char **argv)
 		test_read_fault("drop-newest");
 	else if (!strcmp(test, "read-fault-overwrite"))
 		test_read_fault("overwrite");
+	else if (!strcmp(test, "read-fault-claimed"))
+		test_read_fault_claimed();
+	else if (!strcmp(test, "flush-during-read"))
+		test_flush_during_read();
+	else if (!strcmp(test, "config-while-mapped"))
+		test_config_while_mapped();
+	else if (!strcmp(test, "watermark-resize"))
+		test_watermark_resize();
+	else if (!strcmp(test, "lapped-horizon"))
+		test_lapped_horizon();
+	else if (!strcmp(test, "wakeup-count"))
+		test_wakeup_count();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
