@@ -18,6 +18,12 @@
  * value sits in rx) with presets for the MCP3008 and MCP3208; other
  * converters use "gwio,spi-adc" and give the description in the device
  * tree.
+ *
+ * The SPI core matches by modalias, the compatible without its vendor
+ * ("gwio,mcp3008" is "mcp3008"): that is what the id table lists, and what
+ * module autoloading uses.  The IIO driver for the same chip (mcp320x)
+ * matches that modalias too, so the compatible does not choose between
+ * the two: driver_override does (udev/60-gwio.rules, docs/sysfs.md).
  */
 
 #include <linux/hrtimer.h>
@@ -438,6 +444,47 @@ static const struct gwio_channel_ops gwio_adc_ops = {
 
 /* ------------------------------------------------------------- probe */
 
+static const struct of_device_id gwio_adc_of_match[] = {
+	{ .compatible = "gwio,mcp3008", .data = &gwio_mcp3008 },
+	{ .compatible = "gwio,mcp3208", .data = &gwio_mcp3208 },
+	{ .compatible = "gwio,spi-adc" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, gwio_adc_of_match);
+
+/*
+ * The modalias the SPI core gives a device: its compatible after the
+ * comma (or a board file's modalias).  Without these, gwio.ko would not
+ * autoload (MODALIAS=spi:mcp3008) and the core warns "has no
+ * spi_device_id" for every compatible above.
+ */
+static const struct spi_device_id gwio_adc_ids[] = {
+	{ "mcp3008", (kernel_ulong_t)&gwio_mcp3008 },
+	{ "mcp3208", (kernel_ulong_t)&gwio_mcp3208 },
+	{ "spi-adc", 0 },
+	{ }
+};
+MODULE_DEVICE_TABLE(spi, gwio_adc_ids);
+
+/*
+ * The id table matches "microchip,mcp3008" as well: the modalias has no
+ * vendor.  A node whose compatible is not one of ours belongs to another
+ * driver (mcp320x), even through driver_override: decline it.
+ */
+static bool gwio_adc_node_is_ours(struct device *dev)
+{
+	const struct of_device_id *id;
+
+	/* a board file's device: the modalias is all it has */
+	if (!device_property_present(dev, "compatible"))
+		return true;
+	for (id = gwio_adc_of_match; id->compatible[0]; id++)
+		if (device_property_match_string(dev, "compatible",
+						 id->compatible) >= 0)
+			return true;
+	return false;
+}
+
 static int gwio_adc_read_format(struct device *dev, struct gwio_adc *adc)
 {
 	const struct gwio_adc_format *preset = spi_get_device_match_data(adc->spi);
@@ -535,6 +582,10 @@ static int gwio_adc_probe(struct spi_device *spi)
 	unsigned int n;
 	int ret;
 
+	if (!gwio_adc_node_is_ours(dev)) {
+		dev_dbg(dev, "compatible is not gwio's: left to its driver\n");
+		return -ENODEV;
+	}
 	n = device_get_child_node_count(dev);
 	if (!n || n > GWIO_ADC_MAX_INPUTS) {
 		dev_err(dev, "1..%u channel nodes, found %u\n",
@@ -597,22 +648,6 @@ static int gwio_adc_probe(struct spi_device *spi)
 		return ret;
 	return devm_gwio_dev_register(dev, gdev);
 }
-
-static const struct of_device_id gwio_adc_of_match[] = {
-	{ .compatible = "gwio,mcp3008", .data = &gwio_mcp3008 },
-	{ .compatible = "gwio,mcp3208", .data = &gwio_mcp3208 },
-	{ .compatible = "gwio,spi-adc" },
-	{ }
-};
-MODULE_DEVICE_TABLE(of, gwio_adc_of_match);
-
-static const struct spi_device_id gwio_adc_ids[] = {
-	{ "gwio-mcp3008", (kernel_ulong_t)&gwio_mcp3008 },
-	{ "gwio-mcp3208", (kernel_ulong_t)&gwio_mcp3208 },
-	{ "gwio-spi-adc", 0 },
-	{ }
-};
-MODULE_DEVICE_TABLE(spi, gwio_adc_ids);
 
 struct spi_driver gwio_adc_driver = {
 	.driver = {

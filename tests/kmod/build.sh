@@ -1,10 +1,10 @@
 #!/bin/bash
 # build.sh ID [OUT] — build the test-only modules (gwio-test-gpio.ko,
 # gwio-test-spi.ko, gwio-test-consumer.ko, the boards gwio-test-board.ko,
-# gwio-test-adcboard.ko and gwio-demo-board.ko) for a VM kernel ID (6.1-amd64,
-# 6.1-arm64, 6.12-amd64, 6.12-arm64, 6.1-armhf, 6.12-armhf, 6.12-rt-amd64;
-# see tests/vm/fetch-kernels.sh) with
-# W=1, and copy the .ko files to OUT (default: tests/kmod/build/ID).
+# gwio-test-adcboard.ko, gwio-test-adcprobe.ko and gwio-demo-board.ko) for
+# a VM kernel ID (6.1-amd64, 6.1-arm64, 6.12-amd64, 6.12-arm64, 6.1-armhf,
+# 6.12-armhf, 6.12-rt-amd64; see tests/vm/fetch-kernels.sh) with W=1, and
+# copy the .ko files to OUT (default: tests/kmod/build/ID).
 # GWIO_KMOD_SPARSE=1 adds sparse (C=2). Any compiler or sparse diagnostic
 # fails the build. Builds in a scratch copy: parallel builds never collide.
 set -euo pipefail
@@ -34,7 +34,7 @@ if [[ -n $diag ]]; then
 fi
 mkdir -p "$out"
 for m in gwio-test-gpio gwio-test-spi gwio-test-consumer gwio-test-board \
-	 gwio-test-adcboard gwio-demo-board; do
+	 gwio-test-adcboard gwio-test-adcprobe gwio-demo-board; do
 	[[ -f $work/$m.ko ]] || die "$m.ko not built for $id"
 	cp "$work/$m.ko" "$out/"
 done

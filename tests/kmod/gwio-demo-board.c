@@ -120,7 +120,7 @@ static int __init gwio_demo_board_init(void)
 		.id = DEMO_IO_ID,
 	};
 	struct spi_board_info adc_info = {
-		.modalias = "gwio-mcp3008",
+		.modalias = "mcp3008",	/* "gwio,mcp3008" in DT */
 		.max_speed_hz = 1000000,
 		.chip_select = 0,
 		.mode = SPI_MODE_0,

@@ -4,11 +4,12 @@
  * the emulated bus of gwio-test-spi (the SPI core does not enumerate
  * software-node children, so a board adds them, as board files do):
  *
- *	cs0 "adc0"  gwio-mcp3008, inputs 0..3 as channels a0..a3
- *	cs1 "adc1"  gwio-mcp3208, inputs 5 and 7 as channels b5, b7,
+ *	cs0 "adc0"  an MCP3008, inputs 0..3 as channels a0..a3
+ *	cs1 "adc1"  an MCP3208, inputs 5 and 7 as channels b5, b7,
  *	            a ring of 1024 records (gwio,ring-records)
  *
- * both sampled every period_us.
+ * both sampled every period_us.  The modalias is what the SPI core makes
+ * of a device-tree node's "gwio,mcp3008": the compatible after the comma.
  */
 
 #include <linux/module.h>
@@ -99,14 +100,14 @@ static int __init gwio_test_adcboard_init(void)
 {
 	struct spi_board_info info[2] = {
 		{
-			.modalias = "gwio-mcp3008",
+			.modalias = "mcp3008",
 			.max_speed_hz = 1000000,
 			.chip_select = 0,
 			.mode = SPI_MODE_0,
 			.swnode = &adc_nodes[0],
 		},
 		{
-			.modalias = "gwio-mcp3208",
+			.modalias = "mcp3208",
 			.max_speed_hz = 1000000,
 			.chip_select = 1,
 			.mode = SPI_MODE_0,

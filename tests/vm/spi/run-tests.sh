@@ -3,10 +3,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of tests/vm/spi.sh (busybox sh): gwio.ko SPI ADC devices on
 # the emulated bus of tests/kmod/gwio-test-spi (MCP3008 on cs0, MCP3208 on
-# cs1), added by tests/kmod/gwio-test-adcboard:
+# cs1, MCP3008 on cs2), added by tests/kmod/gwio-test-adcboard:
 #   adc0: MCP3008 inputs 0..3 as channels a0..a3 (indices 0..3)
 #   adc1: MCP3208 inputs 5 and 7 as channels b5, b7 (indices 0, 1), a
 #         ring of 1024 records
+# and, on cs2, by tests/kmod/gwio-test-adcprobe, one description at a time
+# that the probe accepts or refuses.
 # The emulator's Nth conversion of input ch reads (N + 100 ch) & mask.
 P=/payload
 S=/sys/kernel/debug/gwio-test-spi
@@ -22,6 +24,19 @@ by_label() {
 	done
 }
 records() { grep -c '^[0-9]' "$1"; }
+# drv SPIDEV: the driver bound to it, or nothing
+drv() { l=$(readlink "/sys/bus/spi/devices/$1/driver") && echo "${l##*/}"; }
+# modalias SPIDEV: what its uevent gives udev to load a module by
+modalias() { sed -n 's/^MODALIAS=//p' "/sys/bus/spi/devices/$1/uevent"; }
+# spidev CS NODE: the device on chip select CS, named by bus and chip
+# select (spiB.CS), or from 6.12 by its software node (spi-NODE)
+spidev() {
+	if [ -e "/sys/bus/spi/devices/spi$bus.$1" ]; then
+		echo "spi$bus.$1"
+	else
+		echo "spi-$2"
+	fi
+}
 
 # ticks FILE NINPUTS PERIOD_NS MASK: each tick's records share one
 # timestamp, on a multiple of the period after the last; per input the
@@ -56,8 +71,30 @@ ticks() {
 
 cd $P || exit 1
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-insmod ./gwio-test-spi.ko && insmod ./gwio.ko &&
+insmod ./gwio-test-spi.ko model=mcp3008,mcp3208,mcp3008 &&
 	insmod ./gwio-test-adcboard.ko period_us=1000 && pass load || fail load
+bus=$(awk '$1 == "bus" { print $2 }' $S/stats)
+cs0=$(spidev 0 adc0)
+cs1=$(spidev 1 adc1)
+
+# --- gwio.ko loaded as udev loads it: by the devices' modalias -----------
+# A device-tree node's modalias is its compatible after the comma
+# ("gwio,mcp3008" -> "mcp3008"); the board gives the same.  gwio.ko must
+# list those in its id table, or nothing autoloads it and the SPI core
+# warns "has no spi_device_id" for each of its compatibles.
+check modalias "spi:mcp3008 spi:mcp3208" "$(modalias "$cs0") $(modalias "$cs1")"
+mods=/lib/modules/$(uname -r)
+mkdir -p "$mods/extra" && cp ./gwio.ko "$mods/extra/" && depmod
+dmesg -c >/dev/null
+if modprobe "$(modalias "$cs0")"; then
+	pass autoload
+else
+	fail autoload "modprobe $(modalias "$cs0") found nothing"
+	insmod ./gwio.ko
+fi
+dmesg >/tmp/load.txt
+check autoload-bound "gwio-spi-adc gwio-spi-adc" "$(drv "$cs0") $(drv "$cs1")"
+check no-spi-device-id-warning 0 "$(grep -c 'has no spi_device_id' /tmp/load.txt)"
 A=$(by_label adc0)
 B=$(by_label adc1)
 check probe "2 4 2" "$(ls /sys/class/gwio | wc -l) $(ls "$A"/channels 2>/dev/null | wc -l) $(ls "$B"/channels 2>/dev/null | wc -l)"
@@ -100,6 +137,30 @@ OFFSETS="500 700" ticks /tmp/b.csv 2 1000000 4095 >/tmp/b.res
 set -- $(cat /tmp/b.res)
 check adc1-ticks-values-timestamps "0 200" "$1 $2"
 check adc1-others-untouched 0 "$(awk '$1 == "cs1.ch0" { print $2 }' $S/stats)"
+
+# --- gwio-test-adcprobe on cs2: one description at a time ----------------
+ndev=$(ls /sys/class/gwio | wc -l)
+# another driver's compatible: its modalias "mcp3008" is in gwio's id
+# table, but the node is not gwio's, and gwio leaves it alone, silently
+dmesg -c >/dev/null
+insmod ./gwio-test-adcprobe.ko config=foreign
+dmesg >/tmp/probe.txt
+cs2=$(spidev 2 adcprobe)
+check probe-foreign-declined "spi:mcp3008||$ndev|0" \
+	"$(modalias "$cs2")|$(drv "$cs2")|$(ls /sys/class/gwio | wc -l)|$(grep -c "gwio-spi-adc $cs2" /tmp/probe.txt)"
+rmmod gwio-test-adcprobe
+# and the generic description of an MCP3008 works: input 2 of cs2
+insmod ./gwio-test-adcprobe.ko config=generic
+cs2=$(spidev 2 adcprobe)
+G=$(by_label adcprobe)
+check probe-generic "gwio-spi-adc $((ndev + 1)) 2" \
+	"$(drv "$cs2") $(ls /sys/class/gwio | wc -l) $(cat "$G"/channels/g2/input 2>/dev/null)"
+$P/gwio-cat --start --flush -f csv -n 100 -t 20000 "/dev/${G##*/}" >/tmp/g.csv 2>/tmp/g.err ||
+	echo "gwio-cat: $(cat /tmp/g.err)"
+OFFSETS="200" ticks /tmp/g.csv 1 1000000 1023 >/tmp/g.res
+set -- $(cat /tmp/g.res)
+check probe-generic-ticks-values-timestamps "0 100" "$1 $2"
+rmmod gwio-test-adcprobe
 
 # --- period changes and bad writes ----------------------------------------
 echo 5 >"$A"/channels/a0/period_us 2>/dev/null && fail period-too-short || pass period-too-short
@@ -186,6 +247,46 @@ echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/unbind && pass unbind-sampling
 check unbind-gone 1 "$(ls /sys/class/gwio | wc -l)"
 echo "$spidev" >/sys/bus/spi/drivers/gwio-spi-adc/bind && pass rebind || fail rebind
 check rebind-back 2 "$(ls /sys/class/gwio | wc -l)"
+
+# --- the kernel's IIO driver for the same chips ---------------------------
+# mcp320x lists "mcp3008" and "mcp3208" in its spi_device_id table, and the
+# SPI core falls back to that table whatever the compatible's vendor: a
+# gwio node is its device as much as gwio's, and whichever module loads
+# first takes it.  driver_override (what udev/60-gwio.rules writes before
+# any module loads) leaves it to gwio alone, in either order.
+if [ -f $P/iio/mcp320x.ko ] && [ -f $P/iio/industrialio.ko ]; then
+	echo 0 >"$A"/enable
+	echo 0 >"$B"/enable
+	rmmod gwio
+	dmesg -c >/dev/null
+	insmod $P/iio/industrialio.ko && insmod $P/iio/mcp320x.ko ||
+		fail iio-load
+	dmesg >/tmp/iio.txt
+	# bound, or (no regulator, x86) its probe ran and said why it gave up
+	if [ "$(drv "$cs0")" = mcp320x ] || grep -q "mcp320x $cs0:" /tmp/iio.txt; then
+		pass iio-driver-matches-gwio-node
+	else
+		fail iio-driver-matches-gwio-node "driver '$(drv "$cs0")'"
+	fi
+	for d in $cs0 $cs1; do
+		[ -n "$(drv "$d")" ] &&
+			echo "$d" >/sys/bus/spi/drivers/"$(drv "$d")"/unbind
+		echo gwio-spi-adc >/sys/bus/spi/devices/"$d"/driver_override
+	done
+	rmmod mcp320x && insmod $P/iio/mcp320x.ko
+	check iio-override-keeps-it-off "" "$(drv "$cs0")$(drv "$cs1")"
+	insmod ./gwio.ko
+	check iio-override-gwio-binds "gwio-spi-adc gwio-spi-adc 2" \
+		"$(drv "$cs0") $(drv "$cs1") $(ls /sys/class/gwio | wc -l)"
+	rmmod mcp320x && rmmod industrialio || fail iio-unload
+	for d in $cs0 $cs1; do
+		echo >/sys/bus/spi/devices/"$d"/driver_override
+	done
+	A=$(by_label adc0)
+	B=$(by_label adc1)
+else
+	echo "no mcp320x.ko for $(uname -r): the IIO part is skipped"
+fi
 rmmod gwio-test-adcboard && rmmod gwio && rmmod gwio-test-spi && pass unload ||
 	fail unload
 exit $rc
