@@ -241,4 +241,8 @@ void gwio_sim_start(struct gwio_dev *gdev);
 void gwio_sim_stop(struct gwio_dev *gdev);
 void gwio_sim_detach(struct gwio_dev *gdev);
 
+/* platform.c: what every device and channel label must be (sysfs, udev) */
+#define GWIO_LABEL_RULE	"1..31 characters, no '/', not . or .."
+bool gwio_label_valid(const char *label);
+
 #endif /* GWIO_INTERNAL_H */

@@ -28,7 +28,20 @@
 
 #include "gwio.h"
 
-#define GWIO_LABEL_MAX	31	/* struct gwio_channel.label */
+/*
+ * A label names a sysfs directory (channels/<label>) and a udev link
+ * (/dev/gwio/by-name/, /dev/gwio/by-label/), and is copied into a
+ * GWIO_LABEL_SIZE array: 1..31 characters, no '/', not "." or "..".
+ * For every kind of device and channel, so that none is truncated or
+ * renamed behind the firmware's back.
+ */
+bool gwio_label_valid(const char *label)
+{
+	BUILD_BUG_ON(GWIO_LABEL_SIZE != 32);	/* GWIO_LABEL_RULE's 31 */
+	return label && *label &&
+	       strnlen(label, GWIO_LABEL_SIZE) < GWIO_LABEL_SIZE &&
+	       !strchr(label, '/') && strcmp(label, ".") && strcmp(label, "..");
+}
 
 struct gwio_channel_kind {
 	const char *type;
@@ -58,10 +71,9 @@ static int gwio_add_channel(struct gwio_dev *gdev, struct fwnode_handle *child)
 	}
 	if (fwnode_property_read_string(child, "label", &label))
 		label = fwnode_get_name(child);
-	if (!label || !*label || strlen(label) > GWIO_LABEL_MAX ||
-	    strchr(label, '/')) {
-		dev_err(dev, "%pfwP: label: 1..%d characters, no '/'\n",
-			child, GWIO_LABEL_MAX);
+	if (!gwio_label_valid(label)) {
+		dev_err(dev, "%pfwP: label \"%s\": " GWIO_LABEL_RULE "\n",
+			child, label ?: "");
 		return -EINVAL;
 	}
 	if (gdev->channels[index]) {
@@ -110,7 +122,12 @@ static int gwio_platform_probe(struct platform_device *pdev)
 		return PTR_ERR(gdev);
 	if (device_property_read_string(dev, "label", &label))
 		label = fwnode_get_name(dev_fwnode(dev));
-	strscpy(gdev->label, label ?: dev_name(dev), sizeof(gdev->label));
+	label = label ?: dev_name(dev);
+	if (!gwio_label_valid(label)) {
+		dev_err(dev, "label \"%s\": " GWIO_LABEL_RULE "\n", label);
+		return -EINVAL;
+	}
+	strscpy(gdev->label, label, sizeof(gdev->label));
 	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
 		ret = gwio_ring_resize(gdev, records);
 		if (ret) {

@@ -535,6 +535,12 @@ static int gwio_adc_add_inputs(struct device *dev, struct gwio_adc *adc)
 		}
 		if (fwnode_property_read_string(child, "label", &label))
 			label = fwnode_get_name(child);
+		if (!gwio_label_valid(label)) {
+			dev_err(dev, "%pfwP: label \"%s\": " GWIO_LABEL_RULE "\n",
+				child, label ?: "");
+			ret = -EINVAL;
+			goto err;
+		}
 		input = index;
 		fwnode_property_read_u32(child, "gwio,input", &input);
 		if (input >= adc->fmt.inputs) {
@@ -633,6 +639,10 @@ static int gwio_adc_probe(struct spi_device *spi)
 
 	if (device_property_read_string(dev, "label", &label))
 		label = dev_name(dev);
+	if (!gwio_label_valid(label)) {
+		dev_err(dev, "label \"%s\": " GWIO_LABEL_RULE "\n", label);
+		return -EINVAL;
+	}
 	strscpy(gdev->label, label, sizeof(gdev->label));
 	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
 		ret = gwio_ring_resize(gdev, records);

@@ -7,6 +7,11 @@
  *
  *	generic        "gwio,spi-adc" spelling out an MCP3008 (accepted):
  *	               channel "g2" reads input 2
+ *	label-long     a channel label of 40 characters
+ *	label-slash    a channel label with a '/'
+ *	label-empty    an empty channel label
+ *	label-dotdot   the channel label ".."
+ *	devlabel-long  a device label of 40 characters
  *	foreign        "microchip,mcp3008", the IIO driver's: modalias
  *	               "mcp3008" matches gwio's id table, gwio must decline
  *
@@ -28,6 +33,8 @@ static unsigned int cs = 2;
 module_param(cs, uint, 0444);
 MODULE_PARM_DESC(cs, "chip select (default 2)");
 
+#define LONG_LABEL	"a-label-of-forty-characters-0123456789ab"
+
 /* an ADC node in the generic description, with a label */
 #define GENERIC_NODE(name, label, bytes, tx, ishift, rshift, rbits)	\
 static const struct property_entry name[] = {				\
@@ -45,6 +52,7 @@ static const struct property_entry name[] = {				\
 
 /* an MCP3008: start, SGL, D2..D0 from bit 12, 10 bits at the end */
 GENERIC_NODE(generic_props, "adcprobe", 3, 0x018000, 12, 0, 10);
+GENERIC_NODE(devlabel_long_props, LONG_LABEL, 3, 0x018000, 12, 0, 10);
 
 static const struct property_entry foreign_props[] = {
 	PROPERTY_ENTRY_STRING("compatible", "microchip,mcp3008"),
@@ -63,6 +71,10 @@ static const struct property_entry name[] = {				\
 }
 
 CHANNEL_NODE(ch_good, "g2");
+CHANNEL_NODE(ch_long, LONG_LABEL);
+CHANNEL_NODE(ch_slash, "g/2");
+CHANNEL_NODE(ch_empty, "");
+CHANNEL_NODE(ch_dotdot, "..");
 
 static const struct {
 	const char *name;
@@ -71,6 +83,11 @@ static const struct {
 	const struct property_entry *ch_props;
 } configs[] = {
 	{ "generic", "spi-adc", generic_props, ch_good },
+	{ "label-long", "spi-adc", generic_props, ch_long },
+	{ "label-slash", "spi-adc", generic_props, ch_slash },
+	{ "label-empty", "spi-adc", generic_props, ch_empty },
+	{ "label-dotdot", "spi-adc", generic_props, ch_dotdot },
+	{ "devlabel-long", "spi-adc", devlabel_long_props, ch_good },
 	{ "foreign", "mcp3008", foreign_props, ch_good },
 };
 

@@ -138,8 +138,31 @@ set -- $(cat /tmp/b.res)
 check adc1-ticks-values-timestamps "0 200" "$1 $2"
 check adc1-others-untouched 0 "$(awk '$1 == "cs1.ch0" { print $2 }' $S/stats)"
 
-# --- gwio-test-adcprobe on cs2: one description at a time ----------------
+# --- descriptions the probe must refuse, with a message --------------------
+# gwio-test-adcprobe config=NAME adds one device on cs2; refused, it stays
+# without a driver, no /dev/gwioN appears, and dmesg says why.
 ndev=$(ls /sys/class/gwio | wc -l)
+probe_refused() { # probe_refused CONFIG MESSAGE
+	dmesg -c >/dev/null
+	if ! insmod ./gwio-test-adcprobe.ko config="$1"; then
+		fail "probe-$1" "insmod gwio-test-adcprobe config=$1"
+		return
+	fi
+	dmesg >/tmp/probe.txt
+	cs2=$(spidev 2 adcprobe)
+	said=no
+	grep -qF -- "$2" /tmp/probe.txt && said=yes
+	got="$(drv "$cs2")|$(ls /sys/class/gwio | wc -l)|$said"
+	rmmod gwio-test-adcprobe
+	check "probe-$1" "|$ndev|yes" "$got"
+	[ "$said" = yes ] || grep -e gwio -e "$cs2" /tmp/probe.txt
+}
+# labels as platform.c checks them: no silent truncation, no '!' for '/'
+probe_refused label-long 'label "a-label-of-forty-characters-0123456789ab": 1..31 characters'
+probe_refused label-slash "label \"g/2\": 1..31 characters, no '/'"
+probe_refused label-empty 'label "": 1..31 characters'
+probe_refused label-dotdot 'label "..": 1..31 characters'
+probe_refused devlabel-long 'label "a-label-of-forty-characters-0123456789ab": 1..31 characters'
 # another driver's compatible: its modalias "mcp3008" is in gwio's id
 # table, but the node is not gwio's, and gwio leaves it alone, silently
 dmesg -c >/dev/null
