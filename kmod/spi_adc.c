@@ -485,6 +485,46 @@ static bool gwio_adc_node_is_ours(struct device *dev)
 	return false;
 }
 
+/*
+ * Every field within the len bytes of a transfer, each checked on its own
+ * so that no sum can wrap: the completion shifts by rx_shift in interrupt
+ * context, and bits beyond len bytes would be dropped from tx unseen.
+ */
+static int gwio_adc_check_format(struct device *dev,
+				 const struct gwio_adc_format *f)
+{
+	u32 bits = 8 * f->len;
+
+	if (f->len < 1 || f->len > 4) {
+		dev_err(dev, "gwio,transfer-bytes %u: 1..4\n", f->len);
+		return -EINVAL;
+	}
+	if (!f->rx_bits || f->rx_bits > bits || f->rx_shift >= bits ||
+	    f->rx_shift + f->rx_bits > bits) {
+		dev_err(dev, "gwio,rx-bits %u at gwio,rx-shift %u: beyond the %u bits of a transfer\n",
+			f->rx_bits, f->rx_shift, bits);
+		return -EINVAL;
+	}
+	if (bits < 32 && f->tx_template >> bits) {
+		dev_err(dev, "gwio,tx-template %#x: wider than %u bytes\n",
+			f->tx_template, f->len);
+		return -EINVAL;
+	}
+	if (!f->inputs || f->inputs > GWIO_ADC_MAX_INPUTS) {
+		dev_err(dev, "gwio,inputs %u: 1..%u\n", f->inputs,
+			GWIO_ADC_MAX_INPUTS);
+		return -EINVAL;
+	}
+	/* input_shift < 32 here, so the u64 shifts are defined */
+	if (f->input_shift >= bits ||
+	    ((u64)(f->inputs - 1) << f->input_shift) >> bits) {
+		dev_err(dev, "gwio,input-shift %u: input %u does not fit in %u bytes\n",
+			f->input_shift, f->inputs - 1, f->len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int gwio_adc_read_format(struct device *dev, struct gwio_adc *adc)
 {
 	const struct gwio_adc_format *preset = spi_get_device_match_data(adc->spi);
@@ -492,7 +532,7 @@ static int gwio_adc_read_format(struct device *dev, struct gwio_adc *adc)
 
 	if (preset) {
 		*f = *preset;
-		return 0;
+		return gwio_adc_check_format(dev, f);
 	}
 	if (device_property_read_u32(dev, "gwio,transfer-bytes", &f->len) ||
 	    device_property_read_u32(dev, "gwio,tx-template", &f->tx_template) ||
@@ -503,16 +543,7 @@ static int gwio_adc_read_format(struct device *dev, struct gwio_adc *adc)
 	}
 	device_property_read_u32(dev, "gwio,input-shift", &f->input_shift);
 	device_property_read_u32(dev, "gwio,rx-shift", &f->rx_shift);
-	if (f->len < 1 || f->len > 4 || !f->rx_bits ||
-	    f->rx_shift + f->rx_bits > 8 * f->len ||
-	    f->input_shift >= 8 * f->len || !f->inputs ||
-	    f->inputs > GWIO_ADC_MAX_INPUTS) {
-		dev_err(dev, "gwio,spi-adc: inconsistent format (bytes %u, rx %u bits at %u, input at bit %u, %u inputs)\n",
-			f->len, f->rx_bits, f->rx_shift, f->input_shift,
-			f->inputs);
-		return -EINVAL;
-	}
-	return 0;
+	return gwio_adc_check_format(dev, f);
 }
 
 static int gwio_adc_add_inputs(struct device *dev, struct gwio_adc *adc)

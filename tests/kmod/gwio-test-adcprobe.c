@@ -7,6 +7,9 @@
  *
  *	generic        "gwio,spi-adc" spelling out an MCP3008 (accepted):
  *	               channel "g2" reads input 2
+ *	rx-shift-wrap  gwio,rx-shift 0xffffffff + gwio,rx-bits 1 (wraps to 0)
+ *	tx-too-wide    a 3-byte gwio,tx-template in 2-byte transfers
+ *	input-too-wide input 7 shifted to bit 22 of a 3-byte transfer
  *	label-long     a channel label of 40 characters
  *	label-slash    a channel label with a '/'
  *	label-empty    an empty channel label
@@ -52,6 +55,9 @@ static const struct property_entry name[] = {				\
 
 /* an MCP3008: start, SGL, D2..D0 from bit 12, 10 bits at the end */
 GENERIC_NODE(generic_props, "adcprobe", 3, 0x018000, 12, 0, 10);
+GENERIC_NODE(rx_wrap_props, "adcprobe", 3, 0x018000, 12, 0xffffffff, 1);
+GENERIC_NODE(tx_wide_props, "adcprobe", 2, 0x018000, 12, 0, 10);
+GENERIC_NODE(input_wide_props, "adcprobe", 3, 0x018000, 22, 0, 10);
 GENERIC_NODE(devlabel_long_props, LONG_LABEL, 3, 0x018000, 12, 0, 10);
 
 static const struct property_entry foreign_props[] = {
@@ -83,6 +89,9 @@ static const struct {
 	const struct property_entry *ch_props;
 } configs[] = {
 	{ "generic", "spi-adc", generic_props, ch_good },
+	{ "rx-shift-wrap", "spi-adc", rx_wrap_props, ch_good },
+	{ "tx-too-wide", "spi-adc", tx_wide_props, ch_good },
+	{ "input-too-wide", "spi-adc", input_wide_props, ch_good },
 	{ "label-long", "spi-adc", generic_props, ch_long },
 	{ "label-slash", "spi-adc", generic_props, ch_slash },
 	{ "label-empty", "spi-adc", generic_props, ch_empty },

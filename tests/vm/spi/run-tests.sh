@@ -157,6 +157,11 @@ probe_refused() { # probe_refused CONFIG MESSAGE
 	check "probe-$1" "|$ndev|yes" "$got"
 	[ "$said" = yes ] || grep -e gwio -e "$cs2" /tmp/probe.txt
 }
+# rx-shift + rx-bits wrapped to 0 and passed; the completion then shifted
+# by 2^32 - 1 in interrupt context
+probe_refused rx-shift-wrap "gwio,rx-bits 1 at gwio,rx-shift 4294967295: beyond the 24 bits of a transfer"
+probe_refused tx-too-wide "gwio,tx-template 0x18000: wider than 2 bytes"
+probe_refused input-too-wide "gwio,input-shift 22: input 7 does not fit in 3 bytes"
 # labels as platform.c checks them: no silent truncation, no '!' for '/'
 probe_refused label-long 'label "a-label-of-forty-characters-0123456789ab": 1..31 characters'
 probe_refused label-slash "label \"g/2\": 1..31 characters, no '/'"
