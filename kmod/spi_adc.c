@@ -99,7 +99,7 @@ struct gwio_adc {
 	/* read by sysfs with READ_ONCE */
 	u64 ticks;
 	u64 overruns;		/* ticks skipped: the bus was still busy */
-	u64 errors;		/* messages that failed */
+	u64 errors;		/* messages that failed, or could not start */
 	u64 latency_last_ns;	/* scheduled time to completion */
 	u64 latency_max_ns;
 	u64 latency_sum_ns;
@@ -224,28 +224,42 @@ static int gwio_adc_build(struct gwio_adc *adc)
 	return ret;
 }
 
-static void gwio_adc_start(struct gwio_dev *gdev)
+/*
+ * With gdev->lock held.  A message the controller refuses (its
+ * spi_optimize_message() validation) is counted in errors and said once
+ * per attempt; the device stays enabled but does not tick.
+ */
+static int gwio_adc_run(struct gwio_adc *adc)
 {
-	struct gwio_adc *adc = gdev->src_priv;
 	u64 now;
+	int ret;
 
 	if (adc->running)
-		return;
-	if (gwio_adc_build(adc)) {
-		dev_err(&adc->spi->dev, "cannot prepare the SPI message\n");
-		return;
+		return 0;
+	ret = gwio_adc_build(adc);
+	if (ret) {
+		WRITE_ONCE(adc->errors, adc->errors + 1);
+		dev_err(&adc->spi->dev,
+			"not sampling: the controller refused the SPI message: %pe\n",
+			ERR_PTR(ret));
+		return ret;
 	}
 	/* ticks on whole multiples of the period: comparable timestamps */
 	now = ktime_get_ns();
 	adc->next_ns = (div64_u64(now, adc->period_ns) + 1) * adc->period_ns;
 	adc->running = true;
 	hrtimer_start(&adc->timer, ns_to_ktime(adc->next_ns), HRTIMER_MODE_ABS);
+	return 0;
 }
 
-static void gwio_adc_stop(struct gwio_dev *gdev)
+/* gwio_dev_source_ops.start returns nothing: gwio_adc_run() records it. */
+static void gwio_adc_start(struct gwio_dev *gdev)
 {
-	struct gwio_adc *adc = gdev->src_priv;
+	gwio_adc_run(gdev->src_priv);
+}
 
+static void gwio_adc_halt(struct gwio_adc *adc)
+{
 	if (!adc->running)
 		return;
 	hrtimer_cancel(&adc->timer);
@@ -260,6 +274,11 @@ static void gwio_adc_stop(struct gwio_dev *gdev)
 		gwio_spi_unoptimize_message(&adc->msg);
 	adc->optimized = false;
 	adc->running = false;
+}
+
+static void gwio_adc_stop(struct gwio_dev *gdev)
+{
+	gwio_adc_halt(gdev->src_priv);
 }
 
 /*
@@ -345,13 +364,14 @@ static ssize_t period_us_store(struct kobject *kobj,
 	mutex_lock(&gdev->lock);
 	was_running = adc->running;
 	if (was_running)
-		gwio_adc_stop(gdev);
+		gwio_adc_halt(adc);
 	WRITE_ONCE(adc->period_us, us);
 	adc->period_ns = (u64)us * NSEC_PER_USEC;
+	/* the period is set either way; a restart the bus refuses says so */
 	if (was_running)
-		gwio_adc_start(gdev);
+		ret = gwio_adc_run(adc);
 	mutex_unlock(&gdev->lock);
-	return len;
+	return ret ?: len;
 }
 
 static struct kobj_attribute period_us_attr = __ATTR_RW(period_us);

@@ -542,6 +542,9 @@ static int gts_probe(struct platform_device *pdev)
 	debugfs_create_file("stats", 0400, g->debugfs, g, &gts_stats_fops);
 	debugfs_create_file("reset", 0200, g->debugfs, g, &gts_reset_fops);
 	debugfs_create_file("wave", 0600, g->debugfs, g, &gts_wave_fops);
+	/* a host that refuses slow transfers: the core's validation fails */
+	debugfs_create_u32("min_speed_hz", 0600, g->debugfs,
+			   &ctlr->min_speed_hz);
 	ret = devm_add_action_or_reset(dev, gts_debugfs_remove, g);
 	if (ret)
 		return ret;
