@@ -26,6 +26,7 @@
  * the two: driver_override does (udev/60-gwio.rules, docs/sysfs.md).
  */
 
+#include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
 #include <linux/mod_devicetable.h>
@@ -71,7 +72,7 @@ struct gwio_adc_input {
 	struct gwio_channel *ch;
 	u32 input;
 	u32 last_value;
-	u64 overruns;		/* records the full ring did not take */
+	atomic64_t overruns;	/* records the full ring did not take */
 };
 
 struct gwio_adc {
@@ -96,14 +97,18 @@ struct gwio_adc {
 	u16 nr;
 	struct gwio_adc_input *inputs;
 
-	/* read by sysfs with READ_ONCE */
-	u64 ticks;
-	u64 overruns;		/* ticks skipped: the bus was still busy */
-	u64 errors;		/* messages that failed, or could not start */
-	u64 latency_last_ns;	/* scheduled time to completion */
-	u64 latency_max_ns;
-	u64 latency_sum_ns;
-	u64 completions;
+	/*
+	 * Written by the timer and the completion, read by sysfs: atomic64_t,
+	 * as gwio.h's counters, since a u64 tears on 32-bit ARM.  Only the
+	 * completion writes the latencies, one message at a time.
+	 */
+	atomic64_t ticks;
+	atomic64_t overruns;	/* ticks skipped: the bus was still busy */
+	atomic64_t errors;	/* messages that failed, or could not start */
+	atomic64_t latency_last_ns;	/* scheduled time to completion */
+	atomic64_t latency_max_ns;
+	atomic64_t latency_sum_ns;
+	atomic64_t completions;
 	u32 *lat_window;	/* GWIO_ADC_LAT_WINDOW latencies, ns, saturated */
 };
 
@@ -123,10 +128,11 @@ static void gwio_adc_complete(void *context)
 	struct gwio_dev *gdev = adc->gdev;
 	u64 lat = ktime_get_ns() - adc->inflight_ns;
 	unsigned long flags;
+	u64 done;
 	u16 i;
 
 	if (adc->msg.status) {
-		WRITE_ONCE(adc->errors, adc->errors + 1);
+		atomic64_inc(&adc->errors);
 	} else {
 		struct gwio_record rec = {
 			.ts_ns = gwio_clock_from_mono(gdev->clock_id,
@@ -145,18 +151,19 @@ static void gwio_adc_complete(void *context)
 				continue;
 			rec.channel = in->ch->index;
 			if (!gwio_produce(gdev, &rec))
-				WRITE_ONCE(in->overruns, in->overruns + 1);
+				atomic64_inc(&in->overruns);
 			atomic64_inc(&in->ch->events);
 		}
 		gwio_produce_commit(gdev, flags);
 	}
-	WRITE_ONCE(adc->latency_last_ns, lat);
-	if (lat > adc->latency_max_ns)
-		WRITE_ONCE(adc->latency_max_ns, lat);
-	WRITE_ONCE(adc->latency_sum_ns, adc->latency_sum_ns + lat);
-	WRITE_ONCE(adc->lat_window[adc->completions % GWIO_ADC_LAT_WINDOW],
+	atomic64_set(&adc->latency_last_ns, lat);
+	if (lat > atomic64_read(&adc->latency_max_ns))
+		atomic64_set(&adc->latency_max_ns, lat);
+	atomic64_add(lat, &adc->latency_sum_ns);
+	done = atomic64_read(&adc->completions);
+	WRITE_ONCE(adc->lat_window[done % GWIO_ADC_LAT_WINDOW],
 		   min_t(u64, lat, U32_MAX));
-	WRITE_ONCE(adc->completions, adc->completions + 1);
+	atomic64_set(&adc->completions, done + 1);
 	/*
 	 * The buffers are free for the next tick, and adc may be freed as
 	 * soon as busy reads 0: wake_up_var() only hashes the address.
@@ -171,14 +178,14 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 	struct gwio_adc *adc = container_of(timer, struct gwio_adc, timer);
 	u64 now, missed;
 
-	WRITE_ONCE(adc->ticks, adc->ticks + 1);
+	atomic64_inc(&adc->ticks);
 	if (atomic_xchg(&adc->busy, 1)) {
-		WRITE_ONCE(adc->overruns, adc->overruns + 1);
+		atomic64_inc(&adc->overruns);
 	} else {
 		adc->inflight_ns = adc->next_ns;
 		if (spi_async(adc->spi, &adc->msg)) {
 			atomic_set(&adc->busy, 0);
-			WRITE_ONCE(adc->errors, adc->errors + 1);
+			atomic64_inc(&adc->errors);
 		}
 	}
 	adc->next_ns += adc->period_ns;
@@ -186,7 +193,7 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 	now = ktime_get_ns();
 	if (adc->next_ns <= now) {
 		missed = div64_u64(now - adc->next_ns, adc->period_ns) + 1;
-		WRITE_ONCE(adc->overruns, adc->overruns + missed);
+		atomic64_add(missed, &adc->overruns);
 		adc->next_ns += missed * adc->period_ns;
 	}
 	hrtimer_set_expires(timer, ns_to_ktime(adc->next_ns));
@@ -238,7 +245,7 @@ static int gwio_adc_run(struct gwio_adc *adc)
 		return 0;
 	ret = gwio_adc_build(adc);
 	if (ret) {
-		WRITE_ONCE(adc->errors, adc->errors + 1);
+		atomic64_inc(&adc->errors);
 		dev_err(&adc->spi->dev,
 			"not sampling: the controller refused the SPI message: %pe\n",
 			ERR_PTR(ret));
@@ -334,8 +341,9 @@ static struct kobj_attribute last_value_attr = __ATTR_RO(last_value);
 static ssize_t overruns_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_input(kobj)->overruns) +
-			  READ_ONCE(to_adc(kobj)->overruns));
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)atomic64_read(&to_input(kobj)->overruns) +
+			  (u64)atomic64_read(&to_adc(kobj)->overruns));
 }
 
 static struct kobj_attribute overruns_attr = __ATTR_RO(overruns);
@@ -376,19 +384,21 @@ static ssize_t period_us_store(struct kobject *kobj,
 
 static struct kobj_attribute period_us_attr = __ATTR_RW(period_us);
 
-GWIO_CHANNEL_COUNTER(ticks, READ_ONCE(to_adc(kobj)->ticks));
-GWIO_CHANNEL_COUNTER(errors, READ_ONCE(to_adc(kobj)->errors));
-GWIO_CHANNEL_COUNTER(latency_ns_last, READ_ONCE(to_adc(kobj)->latency_last_ns));
-GWIO_CHANNEL_COUNTER(latency_ns_max, READ_ONCE(to_adc(kobj)->latency_max_ns));
+GWIO_CHANNEL_COUNTER(ticks, atomic64_read(&to_adc(kobj)->ticks));
+GWIO_CHANNEL_COUNTER(errors, atomic64_read(&to_adc(kobj)->errors));
+GWIO_CHANNEL_COUNTER(latency_ns_last,
+		     atomic64_read(&to_adc(kobj)->latency_last_ns));
+GWIO_CHANNEL_COUNTER(latency_ns_max,
+		     atomic64_read(&to_adc(kobj)->latency_max_ns));
 
 static ssize_t latency_ns_mean_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
 	struct gwio_adc *adc = to_adc(kobj);
-	u64 n = READ_ONCE(adc->completions);
+	u64 n = atomic64_read(&adc->completions);
 
 	return sysfs_emit(buf, "%llu\n",
-			  n ? div64_u64(READ_ONCE(adc->latency_sum_ns), n) : 0);
+			  n ? div64_u64(atomic64_read(&adc->latency_sum_ns), n) : 0);
 }
 
 static struct kobj_attribute latency_ns_mean_attr = __ATTR_RO(latency_ns_mean);
@@ -404,7 +414,7 @@ static int gwio_cmp_u32(const void *a, const void *b)
 static ssize_t gwio_adc_latency_pct(struct kobject *kobj, char *buf, u32 pct)
 {
 	struct gwio_adc *adc = to_adc(kobj);
-	u64 n = min_t(u64, READ_ONCE(adc->completions), GWIO_ADC_LAT_WINDOW);
+	u64 n = min_t(u64, atomic64_read(&adc->completions), GWIO_ADC_LAT_WINDOW);
 	u32 *copy, v = 0;
 	u64 i;
 
