@@ -7,8 +7,19 @@
  * sample that fell due since the last tick, each stamped with its exact
  * scheduled time: high rates cost one timer interrupt per tick, not one
  * per sample, and timestamps do not inherit the timer's jitter.
+ *
+ * What one tick may cost is bounded: the timer is a soft one (softirq,
+ * interrupts on), prod_lock - which keeps interrupts off - is held for at
+ * most GWIO_SIM_BATCH records at a time, a tick emits at most
+ * GWIO_SIM_MAX_PER_TICK records, and a waveform's phase advances by
+ * additions, never a division per record (out of line on 32-bit ARM).
+ * A channel that falls behind (a late timer, or more rate x channels
+ * than ticks emit) catches up on the next ticks; once it is more than
+ * GWIO_SIM_MAX_LAG_NS behind it skips to now and counts the samples it
+ * skipped, rather than lagging further behind the clock forever.
  */
 
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -17,8 +28,12 @@
 
 #define GWIO_SIM_TICK_NS	(1 * NSEC_PER_MSEC)
 #define GWIO_SIM_MAX_RATE	10000000U	/* Hz per channel */
-/* records per tick, all channels together: bounds the irq-off time */
+/* records per tick, all channels together: 65.5 M records/s a device */
 #define GWIO_SIM_MAX_PER_TICK	65536U
+/* records per hold of prod_lock: how long interrupts stay off at most */
+#define GWIO_SIM_BATCH		1024U
+/* behind the clock by more than this, a channel skips to now */
+#define GWIO_SIM_MAX_LAG_NS	(1ULL * NSEC_PER_SEC)
 #define GWIO_SIM_FULL_SCALE	4095U		/* a 12-bit converter */
 
 enum gwio_sim_wave {
@@ -46,13 +61,25 @@ static const u16 gwio_quarter_sine[65] = {
 	2037, 2041, 2045, 2046, 2047,
 };
 
+/* Changed under prod_lock only; skipped is read without it (sysfs). */
 struct gwio_sim_chan {
 	u32 rate_hz;
 	u32 period_ns;
 	u32 cycle;		/* samples per waveform period */
 	u32 wave;		/* enum gwio_sim_wave */
+	/*
+	 * The waveform's phase in 1/256 turns at sample pos of its cycle,
+	 * kept as pos * 256 == phase * cycle + frac and advanced by
+	 * step = 256 / cycle, step_frac = 256 % cycle per sample.
+	 */
+	u32 pos;
+	u32 phase;
+	u32 frac;
+	u32 step;
+	u32 step_frac;
 	u64 next_ns;		/* CLOCK_MONOTONIC time of the next sample */
-	u64 seq;		/* samples taken */
+	u64 seq;		/* samples taken: the counter waveform */
+	atomic64_t skipped;	/* samples skipped, never taken (sysfs) */
 	struct gwio_channel *ch;
 };
 
@@ -64,16 +91,45 @@ struct gwio_sim {
 	struct gwio_sim_chan chans[];
 };
 
-static u32 gwio_sim_value(const struct gwio_sim_chan *c)
+/*
+ * The phase of sample seq + skipped - where the waveform is in time,
+ * skipped samples included - from scratch: after a change of cycle or
+ * waveform, or a skip.  Divides, so never per record.
+ */
+static void gwio_sim_phase_sync(struct gwio_sim_chan *c)
 {
-	u32 phase, quarter, step, pos;
+	u32 pos;
 
-	if (c->wave == GWIO_SIM_COUNTER)
-		return (u32)c->seq;
+	div_u64_rem(c->seq + atomic64_read(&c->skipped), c->cycle, &pos);
+	c->pos = pos;
+	c->phase = pos * 256 / c->cycle;	/* pos * 256 < 2^28 */
+	c->frac = pos * 256 % c->cycle;
+	c->step = 256 / c->cycle;
+	c->step_frac = 256 % c->cycle;
+}
 
-	/* phase in 1/256 turns; div_u64_rem: no 64-bit '%' on 32-bit ARM */
-	div_u64_rem(c->seq, c->cycle, &pos);
-	phase = (u32)div_u64((u64)pos * 256, c->cycle);
+/* One sample on: pos * 256 == phase * cycle + frac still holds. */
+static void gwio_sim_phase_step(struct gwio_sim_chan *c)
+{
+	if (++c->pos == c->cycle) {
+		c->pos = 0;
+		c->phase = 0;
+		c->frac = 0;
+		return;
+	}
+	c->phase += c->step;
+	c->frac += c->step_frac;
+	if (c->frac >= c->cycle) {
+		c->frac -= c->cycle;
+		c->phase++;
+	}
+}
+
+/* The value of the waveforms other than counter, at the current phase. */
+static u32 gwio_sim_wave_value(const struct gwio_sim_chan *c)
+{
+	u32 phase = c->phase, quarter, step;
+
 	switch (c->wave) {
 	case GWIO_SIM_SQUARE:
 		return phase < 128 ? GWIO_SIM_FULL_SCALE : 0;
@@ -90,6 +146,20 @@ static u32 gwio_sim_value(const struct gwio_sim_chan *c)
 	}
 }
 
+/*
+ * The channel is more than GWIO_SIM_MAX_LAG_NS behind now.  Skip every
+ * sample due, count them, and go on from the first one after now, so that
+ * timestamps stay near the clock.
+ */
+static void gwio_sim_skip(struct gwio_sim_chan *c, u64 now)
+{
+	u64 behind = div_u64(now - c->next_ns, c->period_ns) + 1;
+
+	c->next_ns += behind * c->period_ns;
+	atomic64_add(behind, &c->skipped);
+	gwio_sim_phase_sync(c);
+}
+
 static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 {
 	struct gwio_sim *sim = container_of(timer, struct gwio_sim, timer);
@@ -97,7 +167,7 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 	struct gwio_record rec = { .kind = GWIO_KIND_SIM };
 	u64 now = ktime_get_ns();
 	u64 offset = gwio_clock_from_mono(gdev->clock_id, now) - now;
-	u32 budget = GWIO_SIM_MAX_PER_TICK;
+	u32 budget = GWIO_SIM_MAX_PER_TICK, held = 0;
 	unsigned long flags;
 	u16 i, k;
 
@@ -105,7 +175,8 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 	/*
 	 * One budget for the whole tick, whatever the number of channels;
 	 * the channel served first rotates so that none starves when the
-	 * budget runs out (a channel left behind catches up later).
+	 * budget runs out (a channel left behind catches up later, or skips
+	 * once it is more than GWIO_SIM_MAX_LAG_NS behind).
 	 */
 	for (k = 0; k < sim->nr_channels; k++) {
 		struct gwio_sim_chan *c;
@@ -123,15 +194,36 @@ static enum hrtimer_restart gwio_sim_tick(struct hrtimer *timer)
 		}
 		rec.channel = c->ch->index;
 		while (c->next_ns <= now && n < budget) {
-			rec.ts_ns = c->next_ns + offset;
-			rec.value = gwio_sim_value(c);
-			gwio_produce(gdev, &rec);
-			c->seq++;
-			c->next_ns += c->period_ns;
-			n++;
+			u32 m = 0, lim = min(budget - n, GWIO_SIM_BATCH - held);
+			bool counter = c->wave == GWIO_SIM_COUNTER;
+
+			if (!lim) {
+				/* publish, and let interrupts in */
+				gwio_produce_commit(gdev, flags);
+				flags = gwio_produce_begin(gdev);
+				held = 0;
+				continue;
+			}
+			/* at most lim records, all due: one lock hold */
+			do {
+				rec.ts_ns = c->next_ns + offset;
+				if (counter) {
+					rec.value = (u32)c->seq;
+				} else {
+					rec.value = gwio_sim_wave_value(c);
+					gwio_sim_phase_step(c);
+				}
+				gwio_produce(gdev, &rec);
+				c->seq++;
+				c->next_ns += c->period_ns;
+			} while (++m < lim && c->next_ns <= now);
+			n += m;
+			held += m;
 		}
 		budget -= n;
 		atomic64_add(n, &c->ch->events);
+		if (c->next_ns + GWIO_SIM_MAX_LAG_NS < now)
+			gwio_sim_skip(c, now);
 	}
 	if (++sim->first >= sim->nr_channels)
 		sim->first = 0;
@@ -188,11 +280,18 @@ static ssize_t waveform_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t waveform_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t len)
 {
+	struct gwio_channel *ch = to_gwio_channel(kobj);
+	struct gwio_sim_chan *c = ch->priv;
 	int wave = sysfs_match_string(gwio_sim_wave_names, buf);
+	unsigned long flags;
 
 	if (wave < 0)
 		return -EINVAL;
-	WRITE_ONCE(to_sim_chan(kobj)->wave, wave);
+	/* only the other waveforms keep the phase: take it up where it is */
+	raw_spin_lock_irqsave(&ch->gdev->prod_lock, flags);
+	WRITE_ONCE(c->wave, wave);
+	gwio_sim_phase_sync(c);
+	raw_spin_unlock_irqrestore(&ch->gdev->prod_lock, flags);
 	return len;
 }
 
@@ -207,6 +306,9 @@ static ssize_t cycle_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cycle_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t len)
 {
+	struct gwio_channel *ch = to_gwio_channel(kobj);
+	struct gwio_sim_chan *c = ch->priv;
+	unsigned long flags;
 	u32 cycle;
 	int ret = kstrtou32(buf, 0, &cycle);
 
@@ -214,16 +316,22 @@ static ssize_t cycle_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return ret;
 	if (cycle < 2 || cycle > 1000000)
 		return -EINVAL;
-	WRITE_ONCE(to_sim_chan(kobj)->cycle, cycle);
+	raw_spin_lock_irqsave(&ch->gdev->prod_lock, flags);
+	WRITE_ONCE(c->cycle, cycle);
+	gwio_sim_phase_sync(c);
+	raw_spin_unlock_irqrestore(&ch->gdev->prod_lock, flags);
 	return len;
 }
 
 static struct kobj_attribute cycle_attr = __ATTR_RW(cycle);
 
+GWIO_CHANNEL_COUNTER(skipped, atomic64_read(&to_sim_chan(kobj)->skipped));
+
 static struct attribute *gwio_sim_attrs[] = {
 	&rate_hz_attr.attr,
 	&waveform_attr.attr,
 	&cycle_attr.attr,
+	&skipped_attr.attr,
 	NULL,
 };
 
@@ -252,7 +360,8 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 		return -ENOMEM;
 	sim->gdev = gdev;
 	sim->nr_channels = nr_channels;
-	hrtimer_init(&sim->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	/* soft: a tick runs with interrupts on, between its lock holds */
+	hrtimer_init(&sim->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	sim->timer.function = gwio_sim_tick;
 
 	for (i = 0; i < nr_channels; i++) {
@@ -263,6 +372,8 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 		c->period_ns = NSEC_PER_SEC / rate_hz;
 		c->cycle = 100;
 		c->wave = GWIO_SIM_COUNTER;
+		atomic64_set(&c->skipped, 0);
+		gwio_sim_phase_sync(c);
 		snprintf(label, sizeof(label), "sim%u", i);
 		ch = gwio_channel_add(gdev, i, label, &gwio_sim_ops, c);
 		if (IS_ERR(ch)) {
@@ -294,7 +405,7 @@ void gwio_sim_start(struct gwio_dev *gdev)
 		sim->chans[i].next_ns = now + sim->chans[i].period_ns;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	hrtimer_start(&sim->timer, ns_to_ktime(now + GWIO_SIM_TICK_NS),
-		      HRTIMER_MODE_ABS);
+		      HRTIMER_MODE_ABS_SOFT);
 }
 
 /* Called with gdev->lock held; returns with no tick running. */

@@ -192,4 +192,97 @@ if grep -q gwio.bench=1 /proc/cmdline; then
 fi
 
 rmmod gwio && pass final-unload || fail final-unload "rmmod"
+
+# --- the synthetic source's own limits (kmod/sim.c) --------------------------
+# The waveforms, their phase now advanced per sample by additions: sample n
+# of a channel reads f(p * 256 / cycle), p = n mod cycle (integer division,
+# f from the 65-entry quarter sine, the ramp and the square of sim.c), for
+# cycles below, at and above 256 and one that does not divide it.
+# wave_ok CSV CHANNEL WAVE CYCLE: "ok" if some start p0 explains every value
+wave_ok() {
+	awk -F, -v ch="$2" -v w="$3" -v cycle="$4" '
+	function f(p,   q, s) {
+		if (w == "square") return p < 128 ? 4095 : 0
+		if (w == "ramp") return int(p * 4095 / 255)
+		q = int(p / 64); s = p % 64
+		if (q % 2) s = 64 - s
+		return q < 2 ? 2048 + T[s] : 2048 - T[s]
+	}
+	BEGIN {
+		split("0 50 100 151 201 251 300 350 399 449 497 546 594 642 " \
+		      "690 737 783 830 875 920 965 1009 1052 1095 1137 1179 1219 " \
+		      "1259 1299 1337 1375 1411 1447 1483 1517 1550 1582 1614 " \
+		      "1644 1674 1702 1729 1756 1781 1805 1828 1850 1871 1891 " \
+		      "1910 1927 1944 1959 1973 1986 1997 2008 2017 2025 2032 " \
+		      "2037 2041 2045 2046 2047", t, " ")
+		for (i = 0; i <= 64; i++) T[i] = t[i + 1]
+	}
+	/^[0-9]/ && $3 == ch { v[n++] = $5 }
+	END {
+		if (n < 2 * cycle) { print "only " n " records"; exit }
+		for (p0 = 0; p0 < cycle; p0++) {
+			for (i = 0; i < n; i++)
+				if (f(int(((p0 + i) % cycle) * 256 / cycle)) != v[i])
+					break
+			if (i == n) { print "ok"; exit }
+		}
+		print "no phase explains the values"
+	}' "$1"
+}
+load sim_channels=4
+S=/sys/class/gwio/gwio0/channels
+r=""
+set -- 0 sine 100 1 ramp 37 2 square 1000 3 sine 256
+while [ $# -ge 3 ]; do
+	echo "$2" >$S/sim$1/waveform && echo "$3" >$S/sim$1/cycle &&
+		echo 2000 >$S/sim$1/rate_hz || r="$r setting sim$1;"
+	shift 3
+done
+timeout 60 $P/gwio-cat --start --flush -f csv -n 12000 --check-seq /dev/gwio0 \
+	>/tmp/wave.csv 2>/tmp/wave.err || r="$r gwio-cat: $(tail -n 1 /tmp/wave.err);"
+set -- 0 sine 100 1 ramp 37 2 square 1000 3 sine 256
+while [ $# -ge 3 ]; do
+	got=$(wave_ok /tmp/wave.csv "$1" "$2" "$3")
+	[ "$got" = ok ] || r="$r $2 cycle $3: $got;"
+	shift 3
+done
+for c in $S/sim*; do
+	[ "$(cat "$c"/skipped 2>/dev/null)" = 0 ] ||
+		r="$r ${c##*/} skipped '$(cat "$c"/skipped 2>/dev/null)' at 2 kHz;"
+done
+if [ -z "$r" ]; then pass sim-waveforms; else fail sim-waveforms "$r"; fi
+rmmod gwio
+
+# More than the ticks can emit: 8 channels at 10 MHz ask for 80 M records/s,
+# a device emits at most 65536 records a 1 ms tick.  Each channel falls
+# behind until it is 1 s behind, then skips to now and counts what it
+# skipped; the channel served first rotates, so every one gets samples.
+# (Before, the excess was never emitted nor counted, and the timestamps
+# fell further behind the clock without end.)  The wait is for both to be
+# seen, with a limit far beyond what it takes (about 6 s at full speed).
+load sim_channels=8 sim_rate=10000000
+S=/sys/class/gwio/gwio0/channels
+overload_seen() { # "yes" once something was skipped and no channel starved
+	sk=0
+	for c in $S/sim*; do
+		v=$(cat "$c"/skipped 2>/dev/null) || { echo "no skipped attribute"; return; }
+		[ "$(cat "$c"/events)" -gt 0 ] || { echo "${c##*/} has no samples"; return; }
+		sk=$((sk + v))
+	done
+	[ $sk -gt 0 ] && echo yes || echo "nothing skipped"
+}
+r=""
+[ "$(cat $S/sim0/skipped 2>/dev/null)" = 0 ] || r="skipped not 0 before the start;"
+echo 1 >/sys/class/gwio/gwio0/enable
+i=0
+while [ "$(overload_seen)" != yes ] && [ $i -lt 1200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo 0 >/sys/class/gwio/gwio0/enable
+got=$(overload_seen)
+[ "$got" = yes ] || r="$r $got;"
+echo "sim overload: skipped $(cat $S/sim*/skipped | tr '\n' ' ')events $(cat $S/sim*/events | tr '\n' ' ')"
+if [ -z "$r" ]; then pass sim-overload-skips-counted; else fail sim-overload-skips-counted "$r"; fi
+rmmod gwio || fail sim-overload-unload "rmmod"
 exit 0
