@@ -245,4 +245,7 @@ void gwio_sim_detach(struct gwio_dev *gdev);
 #define GWIO_LABEL_RULE	"1..31 characters, no '/', not . or .."
 bool gwio_label_valid(const char *label);
 
+/* sim.c: rate_hz and the sim_rate module parameter, 1..this */
+#define GWIO_SIM_MAX_RATE	10000000U	/* Hz per channel */
+
 #endif /* GWIO_INTERNAL_H */

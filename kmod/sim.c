@@ -19,6 +19,8 @@
  * skipped, rather than lagging further behind the clock forever.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -27,7 +29,6 @@
 #include "gwio.h"
 
 #define GWIO_SIM_TICK_NS	(1 * NSEC_PER_MSEC)
-#define GWIO_SIM_MAX_RATE	10000000U	/* Hz per channel */
 /* records per tick, all channels together: 65.5 M records/s a device */
 #define GWIO_SIM_MAX_PER_TICK	65536U
 /* records per hold of prod_lock: how long interrupts stay off at most */
@@ -347,14 +348,17 @@ static const struct gwio_channel_ops gwio_sim_ops = {
 
 /* ------------------------------------------------------------ lifetime */
 
+/* For the devices of the module parameters: @rate_hz is sim_rate. */
 int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 {
 	struct gwio_sim *sim;
 	char label[16];
 	u16 i;
 
-	if (!rate_hz || rate_hz > GWIO_SIM_MAX_RATE)
+	if (!rate_hz || rate_hz > GWIO_SIM_MAX_RATE) {
+		pr_err("sim_rate=%u: need 1..%u\n", rate_hz, GWIO_SIM_MAX_RATE);
 		return -EINVAL;
+	}
 	sim = kzalloc(struct_size(sim, chans, nr_channels), GFP_KERNEL);
 	if (!sim)
 		return -ENOMEM;

@@ -194,6 +194,27 @@ fi
 rmmod gwio && pass final-unload || fail final-unload "rmmod"
 
 # --- the synthetic source's own limits (kmod/sim.c) --------------------------
+# sim_rate is bounded like rate_hz, 1..10000000; a value beyond that was let
+# through by the module's check and refused by the sim with a bare EINVAL
+for bad in 10000001 50000000; do
+	dmesg -c >/dev/null
+	if load sim_channels=1 sim_rate=$bad 2>/dev/null; then
+		fail "bad-param-sim_rate=$bad" "insmod accepted it"
+		rmmod gwio
+	elif dmesg >/tmp/simrate.txt &&
+		grep -q "sim_rate=$bad: need 1..10000000" /tmp/simrate.txt; then
+		pass "bad-param-sim_rate=$bad"
+	else
+		fail "bad-param-sim_rate=$bad" "no message naming sim_rate"
+	fi
+done
+if load sim_channels=1 sim_rate=10000000; then
+	pass sim-rate-max-accepted
+	rmmod gwio
+else
+	fail sim-rate-max-accepted "insmod sim_rate=10000000"
+fi
+
 # The waveforms, their phase now advanced per sample by additions: sample n
 # of a channel reads f(p * 256 / cycle), p = n mod cycle (integer division,
 # f from the 65-entry quarter sine, the ramp and the square of sim.c), for
