@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gwio - differences between the kernels gwio builds for (6.1 onwards).
+ * gwio - differences between the kernels gwio builds for (6.1 to 6.14:
+ * hrtimer_init() is gone in 6.15, hrtimer_setup() takes its place there).
  * The one place that tests LINUX_VERSION_CODE, as out-of-tree modules must.
  */
 #ifndef GWIO_COMPAT_H

@@ -144,8 +144,8 @@ static int __init gwio_init(void)
 	ret = gwio_check_params();
 	if (ret)
 		return ret;
-	if (!sim_rate || sim_rate > 100000000) {
-		pr_err("sim_rate=%u: need 1..100000000\n", sim_rate);
+	if (!sim_rate || sim_rate > GWIO_SIM_MAX_RATE) {
+		pr_err("sim_rate=%u: need 1..%u\n", sim_rate, GWIO_SIM_MAX_RATE);
 		return -EINVAL;
 	}
 
