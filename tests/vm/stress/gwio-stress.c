@@ -10,7 +10,9 @@
  *                                      SIGTERM ends it
  *   gwio-stress open ITER SEED PROG    open/mmap/poll/read/munmap/close
  *                                      loops over whatever /dev/gwioN
- *                                      exist, with hostile consumer pages
+ *                                      exist, with hostile consumer pages;
+ *                                      SIGUSR1 makes it close everything
+ *                                      and wait for SIGUSR2
  *   gwio-stress ioctl ITER SEED PROG   open and hammer the ioctls
  *   gwio-stress sysfs ITER SEED PROG   every writable attribute of every
  *                                      device and channel, valid and
@@ -40,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gwio_ring.h"
@@ -291,7 +294,7 @@ static uint64_t drain(struct map *m, uint32_t max_batches, bool honest)
 	return total;
 }
 
-static volatile sig_atomic_t got_alarm, got_term;
+static volatile sig_atomic_t got_alarm, got_term, held_off;
 
 static void on_alarm(int sig)
 {
@@ -303,6 +306,12 @@ static void on_term(int sig)
 {
 	(void)sig;
 	got_term = 1;
+}
+
+/* SIGUSR1: close everything and wait; SIGUSR2: go on (gwio.ko reloads) */
+static void on_usr(int sig)
+{
+	held_off = sig == SIGUSR1;
 }
 
 /* One-shot SIGALRM after @us, without SA_RESTART: blocking calls end. */
@@ -330,6 +339,9 @@ static void handlers(void)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_usr;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 /* A value for tail no honest consumer leaves (or an honest one). */
@@ -471,12 +483,77 @@ static void try_ioctl(struct map *m, const char *dev)
 		violation("%s: ioctl %#lx: %s", dev, cmd, strerror(errno));
 }
 
+/*
+ * What the mm does to a mapping: split it (a partial munmap or
+ * mprotect), copy it into a child (fork), try to grow it (mremap).  Each
+ * VMA that comes and goes must be counted in and out of the device's
+ * mapping count: the shell checks afterwards that every ring can be
+ * resized again, which it cannot while the count is above zero.
+ */
+static void try_vma(struct map *m, const char *dev)
+{
+	size_t pages = m->prod_len / page_size;
+	char *p = (char *)m->prod;
+	void *q;
+	pid_t pid;
+
+	switch (rnd(4)) {
+	case 0:
+		/* the last page of the records goes: the rest stays mapped */
+		if (pages < 2)
+			return;
+		if (munmap(p + (pages - 1) * page_size, page_size))
+			violation("%s: partial munmap: %s", dev, strerror(errno));
+		m->records_mapped = false;
+		break;
+	case 1:
+		/* a page in the middle made inaccessible: three VMAs */
+		if (pages < 3)
+			return;
+		if (mprotect(p + page_size, page_size, PROT_NONE))
+			violation("%s: mprotect PROT_NONE: %s", dev, strerror(errno));
+		m->records_mapped = false;
+		break;
+	case 2:
+		/* a child with copies of both mappings, gone at once */
+		pid = fork();
+		if (pid == 0) {
+			__atomic_store_n(&m->cons->tail,
+					 __atomic_load_n(&m->prod->head, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+			_exit(m->prod->magic == GWIO_MAGIC ? 0 : 1);
+		}
+		if (pid > 0) {
+			int st;
+
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				violation("%s: child saw magic %#x", dev,
+					  m->prod->magic);
+		}
+		break;
+	default:
+		/* the consumer page cannot grow past its one page */
+		q = mremap(m->cons, page_size, 2 * page_size, MREMAP_MAYMOVE);
+		if (q != MAP_FAILED) {
+			violation("%s: consumer map grown to 2 pages", dev);
+			m->cons = q;
+			munmap((char *)q + page_size, page_size);
+		}
+		break;
+	}
+}
+
 static void open_step(struct map *m, const char *dev)
 {
 	struct gwio_consumer *cons = m->cons;
 	int k;
 
-	switch (rnd(10)) {
+	switch (rnd(11)) {
+	case 10:
+		try_vma(m, dev);
+		break;
 	case 0: case 1:
 		/* a hostile tail, and garbage in the reserved words */
 		__atomic_store_n(&cons->tail, hostile_tail(m), __ATOMIC_RELEASE);
@@ -512,11 +589,21 @@ static void worker_open(unsigned long iters, bool ioctls)
 	for (i = 0; i < iters && !got_term; i++) {
 		const char *dev;
 
+		/* nothing open here: the module may go (SIGUSR1 .. SIGUSR2) */
+		while (held_off && !got_term)
+			usleep(1000);
 		progress(i);
 		n = list_devs(devs);
 		if (!n) {
+			/*
+			 * gwio.ko is being reloaded: an iteration that finds
+			 * nothing is no iteration (or a worker could spend
+			 * them all in that moment), and no progress either:
+			 * devices that never come back are a hang
+			 */
 			none++;
-			usleep(1000);
+			i--;
+			usleep(2000);
 			continue;
 		}
 		dev = devs[rnd(n)];
@@ -577,7 +664,7 @@ static void worker_open(unsigned long iters, bool ioctls)
 		map_release(&m);
 	}
 	progress(i);
-	printf("gwio-stress %s: %lu iterations, %lu opened, %lu busy, %lu gone (ENOENT %lu ENXIO %lu ENODEV %lu other %lu), %lu without devices, %lu resized, %lu violations\n",
+	printf("gwio-stress %s: %lu iterations, %lu opened, %lu busy, %lu gone (ENOENT %lu ENXIO %lu ENODEV %lu other %lu), waited %lu times for a device, %lu resized, %lu violations\n",
 	       role, i, opened, busy, gone, by_errno[0], by_errno[1],
 	       by_errno[2], by_errno[3], none, resized, violations);
 }
@@ -709,6 +796,12 @@ static void worker_sysfs(unsigned long iters)
 	for (i = 0; i < iters && !got_term; i++) {
 		progress(i);
 		n = scan_attrs(attrs);
+		if (!n) {
+			/* no device now: as for the openers, not a round */
+			i--;
+			usleep(2000);
+			continue;
+		}
 		seen += n;
 		for (k = 0; k < n; k++) {
 			struct attr *a = &attrs[k];

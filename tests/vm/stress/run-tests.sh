@@ -337,9 +337,9 @@ r=$(printf '%s' "$mems" | awk -v soft=1024 -v hard=8192 '
 if [ -z "$r" ]; then pass load-unload-memory-flat; else fail load-unload-memory-flat "$r"; fi
 # where it went: the slab caches that grew most since the first sample
 if [ -f $W/slab.first ]; then
-	info "slab caches grown most since the first sample (kB): $(awk '
+	info "slab caches grown most since the first sample (kB):$(awk '
 		FNR == NR { b[$1] = $2 * $4; next }
-		$1 in b { d = ($2 * $4 - b[$1]) / 1024; if (d >= 8) printf "%s +%d\n", $1, d }' \
+		$1 in b { d = ($2 * $4 - b[$1]) / 1024; if (d >= 8) printf " %s +%d\n", $1, d }' \
 		$W/slab.first /proc/slabinfo | sort -t+ -k2 -rn | head -n 6 | tr '\n' ' ')"
 fi
 r=$(dmesg_trouble)
@@ -362,6 +362,8 @@ rm -f $W/*.progress $W/*.out
 unbinder() { # unbind/bind the board and both ADCs, ROUNDS times
 	for _i in $(seq "$1"); do
 		echo "$_i" >$W/unbind.progress
+		# gwio.ko being reloaded: wait (a round with no driver is none)
+		while [ ! -e /sys/bus/platform/drivers/gwio-io ]; do sleep 0.05; done
 		echo gwio-io >/sys/bus/platform/drivers/gwio-io/unbind
 		for _s in $spidevs; do echo "$_s" >/sys/bus/spi/drivers/gwio-spi-adc/unbind; done
 		echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind
@@ -375,21 +377,32 @@ modcycler() { # the boards out and in, gwio.ko too when nobody has it open
 		echo "$_i" >$W/modules.progress
 		rmmod gwio-test-board && insmod ./gwio-test-board.ko
 		rmmod gwio-test-adcboard && insmod ./gwio-test-adcboard.ko
-		# gwio.ko itself, every third round: only in a moment nobody
-		# has a device open (each refusal races an open() too)
-		_k=0
-		[ $((_i % 3)) = 0 ] || _k=50
-		while [ $_k -lt 50 ]; do
-			if rmmod gwio; then
-				_reloads=$((_reloads + 1))
-				insmod ./gwio.ko $SIM2 || echo "VIOLATION: modules: insmod gwio failed"
-				break
-			fi
-			_k=$((_k + 1))
-		done
+		# gwio.ko itself, every third round, while the sysfs writers
+		# and the unbinder go on: refused while a file is open (each
+		# refusal races an open()), so the openers and the ioctl hammer
+		# close theirs and wait (SIGUSR1) until it is back (SIGUSR2)
+		if [ $((_i % 3)) = 0 ]; then
+			# shellcheck disable=SC2086 # a list of pids
+			kill -USR1 $openers
+			_k=0
+			while [ $_k -lt 100 ]; do
+				if rmmod gwio; then
+					_reloads=$((_reloads + 1))
+					insmod ./gwio.ko $SIM2 ||
+						echo "VIOLATION: modules: insmod gwio failed"
+					break
+				fi
+				sleep 0.05
+				_k=$((_k + 1))
+			done
+			# shellcheck disable=SC2086
+			kill -USR2 $openers
+		fi
 		loaded gwio_test_board || echo "VIOLATION: modules: board not back"
 	done 2>/dev/null
-	echo "modules: $1 rounds, gwio.ko reloaded $_reloads times"
+	echo "modules: $1 rounds, gwio.ko reloaded $_reloads times of $(($1 / 3))"
+	[ $_reloads = $(($1 / 3)) ] ||
+		echo "VIOLATION: modules: gwio.ko reloaded $_reloads times of $(($1 / 3)) with nothing open"
 	echo "done" >$W/modules.progress
 }
 workers=""
@@ -405,6 +418,10 @@ start open1 $S open "$(scaled 1200)" 3 $W/open1.progress
 start open2 $S open "$(scaled 1200)" 4 $W/open2.progress
 start open3 $S open "$(scaled 1200)" 5 $W/open3.progress
 start ioctl $S ioctl "$(scaled 900)" 6 $W/ioctl.progress
+openers=""
+for w in $workers; do
+	case $w in open*|ioctl*) openers="$openers ${w#*:}" ;; esac
+done
 start unbind unbinder "$(scaled 75)"
 start modules modcycler "$(scaled 24)"
 t0=$(cut -d. -f1 /proc/uptime)
@@ -473,6 +490,14 @@ echo gwio-io >/sys/bus/platform/drivers/gwio-io/bind 2>/dev/null
 for s in $spidevs; do echo "$s" >/sys/bus/spi/drivers/gwio-spi-adc/bind 2>/dev/null; done
 r=$(refcnt gwio)
 [ "$r" = 0 ] && pass concurrent-refcount-zero || fail concurrent-refcount-zero "gwio refcnt $r"
+# every mapping counted out again (split, forked, grown, unmapped): a
+# ring resizes only when its count is zero (EBUSY otherwise)
+r=""
+for d in /sys/class/gwio/gwio*; do
+	echo 0 >"$d/enable"
+	echo 1024 >"$d/ring_records" || r="$r ${d##*/} ($(cat "$d/label"));"
+done
+[ -z "$r" ] && pass concurrent-rings-unmapped || fail concurrent-rings-unmapped "resize refused:$r"
 # with every file closed, every removed device is released and gives its
 # id back: one more unbind/bind round, alone, lands on gwio2..gwio4
 # behind the two sim devices (a leaked device reference keeps its id).
