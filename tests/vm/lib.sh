@@ -47,7 +47,7 @@ id_flavour() {
 #                        always has them
 #   GWIO_RT=auto|1|0     PREEMPT_RT (6.12-rt-amd64): auto (default) adds it
 #                        to the suites that pass there (ring, spi,
-#                        sparse), 1
+#                        stress, sparse), 1
 #                        to gpio too (gpio fails on RT until gpio_edge.c's
 #                        threaded path keeps every edge and debounces), 0
 #                        to none
@@ -71,7 +71,7 @@ vm_default_ids() {
 		esac
 	fi
 	case ${GWIO_RT:-auto}:$suite in
-	auto:ring | auto:spi | auto:sparse | 1:ring | 1:spi | 1:gpio | 1:sparse)
+	auto:ring | auto:spi | auto:stress | auto:sparse | 1:ring | 1:spi | 1:gpio | 1:stress | 1:sparse)
 		ids+=(6.12-rt-amd64) ;;
 	esac
 	printf '%s\n' "${ids[@]}"
