@@ -20,7 +20,8 @@
 # the kernel has it.  Last line "vm-stress: N passed, N failed".
 #
 # Environment as for ring.sh (GWIO_VM_LOGDIR, GWIO_VM_JOBS, GWIO_VM_IDS,
-# GWIO_VM_APPEND); on the guest's command line (GWIO_VM_APPEND):
+# GWIO_VM_APPEND; GWIO_VM_TIMEOUT defaults to 1500 s here); on the
+# guest's command line (GWIO_VM_APPEND):
 # gwio.stress_loops=N load/unload cycles (default 100),
 # gwio.stress_scale=PERCENT scales the concurrent workers' iterations
 # (default 100).
@@ -52,4 +53,8 @@ for id in "${ids[@]}"; do
 	)
 done
 
+# 100 load cycles and the workers take 1.5-3 minutes under TCG, but a
+# debug kernel (KASAN, lockdep) is several times slower: more than
+# run-vm.sh's default 600 s before a run counts as hung
+export GWIO_VM_TIMEOUT=${GWIO_VM_TIMEOUT:-1500}
 vm_boot_all stress "$work" "${ids[@]}"

@@ -314,10 +314,18 @@ static void on_usr(int sig)
 	held_off = sig == SIGUSR1;
 }
 
-/* One-shot SIGALRM after @us, without SA_RESTART: blocking calls end. */
+/*
+ * SIGALRM after @us and every @us after that, without SA_RESTART:
+ * blocking calls end.  Periodic, not one-shot: on a loaded machine the
+ * first one can come before the call it is meant for has started (seen:
+ * a read() asleep for minutes on a stopped device, its alarm spent).
+ */
 static void arm_alarm(unsigned int us)
 {
-	struct itimerval it = { .it_value = { us / 1000000, us % 1000000 } };
+	struct itimerval it = {
+		.it_interval = { us / 1000000, us % 1000000 },
+		.it_value = { us / 1000000, us % 1000000 },
+	};
 
 	got_alarm = 0;
 	setitimer(ITIMER_REAL, &it, NULL);

@@ -48,7 +48,7 @@ BAD_RE="$BAD_RE|refcount_t:|segfault at|Internal error:|kernel stack overflow|do
 # gone (a variable, not output: $(...) would fork)
 state() {
 	st=""
-	read -r st <"/proc/$1/stat" 2>/dev/null || return 0
+	read -r st 2>/dev/null <"/proc/$1/stat" || return 0
 	st=${st##*) }
 	st=${st%% *}
 }
@@ -61,7 +61,7 @@ alive() {
 describe() {
 	state "$1"
 	echo "pid $1 state $st wchan $(cat "/proc/$1/wchan" 2>/dev/null)" \
-		"cmd $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)"
+		"cmd $(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline")"
 	sed 's/^/  stack: /' "/proc/$1/stack" 2>/dev/null | head -n 12
 }
 
@@ -98,7 +98,7 @@ bounded() {
 by_label() {
 	for _d in /sys/class/gwio/gwio*; do
 		_lb=""
-		read -r _lb <"$_d/label" 2>/dev/null
+		read -r _lb 2>/dev/null <"$_d/label"
 		[ "$_lb" = "$1" ] && { echo "$_d"; return; }
 	done
 }
@@ -107,7 +107,7 @@ by_label() {
 loaded() { [ -e "/sys/module/$1/refcnt" ]; }
 refcnt() {
 	_rc=gone
-	read -r _rc <"/sys/module/$1/refcnt" 2>/dev/null
+	read -r _rc 2>/dev/null <"/sys/module/$1/refcnt"
 	echo "$_rc"
 }
 
@@ -217,7 +217,7 @@ while [ $i -le "$LOOPS" ]; do
 	sim="" tb="" a0="" a1=""
 	for d in /sys/class/gwio/gwio*; do
 		lb=""
-		read -r lb <"$d/label" 2>/dev/null
+		read -r lb 2>/dev/null <"$d/label"
 		case $lb in
 		sim0) sim=$d ;;
 		testboard) tb=$d ;;
@@ -474,7 +474,7 @@ done
 r=""
 for p in /proc/[0-9]*; do
 	[ -s "$p/cmdline" ] || continue	# kernel threads
-	case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+	case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
 	*gwio-stress*) r="$r ${p#/proc/} left: $(describe "${p#/proc/}" | tr '\n' ' ');" ;;
 	esac
 	state "${p#/proc/}"
