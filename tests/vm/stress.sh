@@ -20,7 +20,8 @@
 # the kernel has it.  Last line "vm-stress: N passed, N failed".
 #
 # Environment as for ring.sh (GWIO_VM_LOGDIR, GWIO_VM_JOBS, GWIO_VM_IDS,
-# GWIO_VM_APPEND; GWIO_VM_TIMEOUT defaults to 1500 s here); on the
+# GWIO_VM_APPEND; GWIO_VM_TIMEOUT defaults to 1500 s here, or the kernel's
+# VM_TIMEOUT if longer); on the
 # guest's command line (GWIO_VM_APPEND):
 # gwio.stress_loops=N load/unload cycles (default 100),
 # gwio.stress_scale=PERCENT scales the concurrent workers' iterations
@@ -53,8 +54,21 @@ for id in "${ids[@]}"; do
 	)
 done
 
-# 100 load cycles and the workers take 1.5-3 minutes under TCG, but a
-# debug kernel (KASAN, lockdep) is several times slower: more than
-# run-vm.sh's default 600 s before a run counts as hung
-export GWIO_VM_TIMEOUT=${GWIO_VM_TIMEOUT:-1500}
-vm_boot_all stress "$work" "${ids[@]}"
+# 100 load cycles and the workers take 1.5-3 minutes under TCG, 8 on a
+# loaded host, and a debug kernel (KASAN, lockdep) is slower still: more
+# than run-vm.sh's default 600 s before a run counts as hung, or the
+# kernel's own VM_TIMEOUT from its env file if that is longer.  An
+# explicit GWIO_VM_TIMEOUT wins.
+user_timeout=${GWIO_VM_TIMEOUT:-}
+stress_setup() {
+	local t=1500 own
+	[[ -z $user_timeout ]] || return 0
+	own=$(
+		# shellcheck source=/dev/null
+		. "$KCACHE/$1.env"
+		echo "${VM_TIMEOUT:-0}"
+	)
+	((own > t)) && t=$own
+	export GWIO_VM_TIMEOUT=$t
+}
+VM_SETUP=stress_setup vm_boot_all stress "$work" "${ids[@]}"
