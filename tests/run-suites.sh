@@ -18,6 +18,11 @@
 #              edges at 1-100 kHz, lost interrupts, debounce, storms
 #   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod):
 #              waveform, period, overruns, unbind
+#   vm-stress  load/unload gwio.ko 100 times under traffic with a consumer
+#              holding its devices, then sysfs writers, openers, ioctls,
+#              unbind/bind and module reloads at once (tests/vm/stress.sh):
+#              no hang, nothing left, memory flat; the four kernels and
+#              6.12-rt-amd64
 #   vm-dt      arm64 and armhf qemu virt with the gwio overlay: probe from the device
 #              tree, power-button edges on the PL061, broken nodes refused
 #   vm-gwiod   module -> ring -> gwiod -> mosquitto -> subscriber, all in
@@ -38,7 +43,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan unit-armhf mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-dt vm-gwiod demo)
+all=(unit unit-asan unit-armhf mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-stress vm-dt vm-gwiod demo)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -58,6 +63,7 @@ run_suite() {
 	vm-ring) "$top/tests/vm/ring.sh" ;;
 	vm-gpio) "$top/tests/vm/gpio.sh" ;;
 	vm-spi) "$top/tests/vm/spi.sh" ;;
+	vm-stress) "$top/tests/vm/stress.sh" ;;
 	vm-dt) "$top/tests/vm/dt.sh" ;;
 	vm-gwiod) "$top/tests/vm/gwiod.sh" ;;
 	install) "$top/tests/install/run.sh" ;;

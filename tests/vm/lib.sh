@@ -64,8 +64,8 @@ id_flavour() {
 #                        on them (ring gpio spi dt sparse): 1 (default), 0
 #                        to leave them out; the harness self-test always
 #                        has them
-#   GWIO_RT=1|0          PREEMPT_RT (6.12-rt-amd64) in ring, gpio, spi
-#                        and sparse: 1 (default), 0 to leave it out
+#   GWIO_RT=1|0          PREEMPT_RT (6.12-rt-amd64) in ring, gpio, spi,
+#                        stress and sparse: 1 (default), 0 to leave it out
 vm_default_ids() {
 	local suite=$1 ids=()
 	if [[ -n ${GWIO_VM_IDS:-} ]]; then
@@ -86,7 +86,7 @@ vm_default_ids() {
 		esac
 	fi
 	case ${GWIO_RT:-1}:$suite in
-	1:ring | 1:gpio | 1:spi | 1:sparse) ids+=(6.12-rt-amd64) ;;
+	1:ring | 1:gpio | 1:spi | 1:stress | 1:sparse) ids+=(6.12-rt-amd64) ;;
 	esac
 	printf '%s\n' "${ids[@]}"
 }
