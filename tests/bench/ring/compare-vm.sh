@@ -19,15 +19,17 @@
 #   bench-vm ID SIDE build ok|failed FIRST-ERROR
 #   bench-vm ID SIDE verdict N passed, N failed
 #   bench-vm ID SIDE boot_s SECONDS              (boot + benchmark, median)
-#   bench-vm ID SIDE rate TARGET records_per_s V dropped V syscalls_per_1000 V wakeups V runs N
-# (over several rounds: records/s, syscalls and wakeups the median, dropped
-# the largest), and a table for people.
+#   bench-vm ID SIDE rate TARGET records_per_s V dropped V dropped_worst V
+#            loss_free K syscalls_per_1000 V wakeups V runs N
+# (over several rounds the medians; dropped_worst the largest, loss_free
+# the boots that dropped nothing at that rate), and a table for people.
 #
 # Environment:
 #   GWIO_BENCH_VM_RATES="..."  target records/s (default 1000000 2000000
 #                              4000000 8000000, as tests/vm/ring/run-tests.sh)
 #   GWIO_BENCH_VM_SECONDS=N    seconds per rate (default 4, as run-tests.sh)
-#   GWIO_BENCH_VM_ROUNDS=N     boots of each side per kernel (default 1)
+#   GWIO_BENCH_VM_ROUNDS=N     boots of each side per kernel (default 2: the
+#                              second round in the other order)
 #   GWIO_BENCH_VM_FULL=1       boot each side's whole tests/vm/ring suite
 #                              with gwio.bench=1 instead (its functional
 #                              tests, then the same benchmark at its own
@@ -51,7 +53,7 @@ ids=("$@")
 for id in "${ids[@]}"; do valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]})"; done
 rates=${GWIO_BENCH_VM_RATES:-1000000 2000000 4000000 8000000}
 seconds=${GWIO_BENCH_VM_SECONDS:-4}
-rounds=${GWIO_BENCH_VM_ROUNDS:-1}
+rounds=${GWIO_BENCH_VM_ROUNDS:-2}
 full=${GWIO_BENCH_VM_FULL:-0}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "GWIO_BENCH_VM_ROUNDS=$rounds: want a count"
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "GWIO_BENCH_VM_SECONDS=$seconds: want seconds"
@@ -175,8 +177,11 @@ for id in "${ids[@]}"; do
 					runs[rate]++
 				} else if (rate != "") {
 					v[rate, k] = v[rate, k] " " $4
-					if (k == "dropped" && (!((rate, "maxdrop") in v) || $4 + 0 > v[rate, "maxdrop"]))
-						v[rate, "maxdrop"] = $4 + 0
+					if (k == "dropped") {
+						if (!((rate, "maxdrop") in v) || $4 + 0 > v[rate, "maxdrop"])
+							v[rate, "maxdrop"] = $4 + 0
+						clean[rate] += ($4 + 0 == 0)
+					}
 				}
 			}
 			$1 == "[" id "]" && $2 == "boot+test" { boot = boot " " ($4 + 0) }
@@ -186,8 +191,9 @@ for id in "${ids[@]}"; do
 				if (boot != "") printf "bench-vm %s %s boot_s %d\n", id, side, median(boot)
 				for (i = 1; i <= n; i++) {
 					r = order[i]
-					printf "bench-vm %s %s rate %s records_per_s %.0f dropped %s syscalls_per_1000 %.3f wakeups %.0f runs %d\n",
-						id, side, r, median(v[r, "records_per_s"]), v[r, "maxdrop"],
+					printf "bench-vm %s %s rate %s records_per_s %.0f dropped %.0f dropped_worst %s loss_free %d syscalls_per_1000 %.3f wakeups %.0f runs %d\n",
+						id, side, r, median(v[r, "records_per_s"]), median(v[r, "dropped"]),
+						v[r, "maxdrop"], clean[r],
 						median(v[r, "syscalls_per_1000"]), median(v[r, "wakeups"]), runs[r]
 				}
 			}'
@@ -196,9 +202,9 @@ done >"$work/summary"
 cat "$work/summary"
 
 echo
-printf '%-12s %-7s %10s %14s %9s %12s %8s\n' kernel side target records/s dropped syscalls/1k wakeups
+printf '%-12s %-7s %10s %14s %9s %9s %12s %8s\n' kernel side target records/s dropped loss-free syscalls/1k wakeups
 awk '$1 == "bench-vm" && $4 == "rate" {
-	printf "%-12s %-7s %10s %14s %9s %12s %8s\n", $2, $3, $5, $7, $9, $11, $13 }
+	printf "%-12s %-7s %10s %14s %9s %9s %12s %8s\n", $2, $3, $5, $7, $9, $13 "/" $19, $15, $17 }
      $1 == "bench-vm" && $4 == "build" && $5 == "failed" {
 	printf "%-12s %-7s does not build: %s\n", $2, $3, substr($0, index($0, "failed") + 7) }' \
 	"$work/summary"
