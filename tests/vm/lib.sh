@@ -141,11 +141,14 @@ apt_unchanged_since() {
 
 # --- what the suites share ----------------------------------------------
 
-# vm_build_module ID DIR WORK: gwio.ko for kernel ID into DIR, built in a
-# copy of the sources under WORK (M= writes objects beside the sources).
+# vm_build_module ID DIR WORK [SRC]: gwio.ko for kernel ID into DIR, built
+# in a copy of the sources under WORK (M= writes objects beside the
+# sources); SRC is the tree whose Kbuild and kmod/ to build (default this
+# one; tests/bench/ring/compare-vm.sh gives an older commit's).
 vm_build_module() {
 	local id=$1 dir=$2 work=$3 top
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	top=${4:-$top}
 	(
 		# shellcheck source=/dev/null
 		. "$KCACHE/$id.env"

@@ -7,7 +7,9 @@
 #
 # Environment: GWIO_VM_LOGDIR keeps console logs (default
 # ${TMPDIR:-/tmp}/gwio-vm-logs-UID); GWIO_VM_JOBS VMs at once (default 1);
-# GWIO_VM_APPEND (e.g. gwio.bench=1, as make bench does).
+# GWIO_VM_APPEND (e.g. gwio.bench=1: the throughput benchmark after the
+# tests; make bench runs the same measurement, the ABI 1.2 module beside
+# this one, through tests/bench/ring/compare-vm.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

@@ -184,7 +184,8 @@ if [ -x $P/gwio-cat ]; then
 	echo 0 >$SYS/enable
 fi
 
-# --- throughput (only when asked: make bench) --------------------------------
+# --- throughput (only when asked: gwio.bench=1; make bench makes the same ----
+# --- vmtest bench calls in tests/bench/ring/compare-vm.sh) -------------------
 if grep -q gwio.bench=1 /proc/cmdline; then
 	for rate in 1000000 2000000 4000000 8000000; do
 		$T bench /dev/gwio0 $rate 4
