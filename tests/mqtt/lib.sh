@@ -164,6 +164,19 @@ _mqtt_alive() {
 	[[ ${stat:0:1} != Z && ${stat:0:1} != X ]]
 }
 
+# _mqtt_pre_exec PID COMM: PID is our fork, alive, not yet COMM: the
+# subshell between fork and exec, which a loaded host can stretch past the
+# first check of a launch loop (CI saw a broker "fail to start" that way)
+_mqtt_pre_exec() {
+	local stat comm
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	comm=${stat#*(}
+	comm=${comm%)*}
+	[[ $comm != "$2" ]] || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z && ${stat:0:1} != X ]]
+}
+
 # _mqtt_terminate PID COMM SIGNAL WAIT_S: send SIGNAL, wait up to WAIT_S for
 # the exit, then SIGKILL. Returns 0.
 _mqtt_terminate() {
@@ -427,6 +440,10 @@ _mqtt_broker_launch() {
 	printf -v "MQTT_${n}_PID" '%s' "$pid"
 	deadline=$(_mqtt_deadline "$(_mqtt_timeout_s)")
 	while (($(_mqtt_now_ms) < deadline)); do
+		if _mqtt_pre_exec "$pid" "$_MQTT_BROKER_COMM"; then
+			sleep 0.02
+			continue
+		fi
 		if ! _mqtt_alive "$pid" "$_MQTT_BROKER_COMM"; then
 			_mqtt_untrack "$pid"
 			printf -v "MQTT_${n}_PID" '%s' ""
@@ -687,7 +704,8 @@ mqtt_sub_start() {
 		if _mqtt_grep_from "$log" $((mark + 1)) -E "^[^ ]+ $idre [0-2] "; then
 			return 0
 		fi
-		if ! _mqtt_alive "$pid" mosquitto_sub; then
+		if ! _mqtt_alive "$pid" mosquitto_sub &&
+			! _mqtt_pre_exec "$pid" mosquitto_sub; then
 			break
 		fi
 		sleep 0.02
