@@ -34,6 +34,8 @@ for id in "${ids[@]}"; do
 		. "$KCACHE/$id.env"
 		mkdir -p "$p/iio"
 		for m in industrialio mcp320x; do
+			# (the debug kernel has no drivers/iio at all)
+			[[ -d $MODDIR/kernel/drivers/iio ]] || break
 			f=$(find "$MODDIR/kernel/drivers/iio" -name "$m.ko*" | head -n1)
 			[[ -n $f ]] || continue
 			case $f in
