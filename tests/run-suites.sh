@@ -14,6 +14,10 @@
 #   sparse     gwio.ko built with sparse and W=1 for every test kernel
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64, arm64 and armhf, and
 #              6.12-rt-amd64 (PREEMPT_RT), under qemu
+#   vm-abi     a clean-room consumer written from gwio.h, docs/abi.md and
+#              docs/sysfs.md only, on the same kernels as vm-ring: both
+#              overflow policies accounted exactly, hostile consumer pages
+#              and mmap/ioctl misuse (tests/vm/abi.sh)
 #   vm-gpio    GPIO edge channels on the simulated chip (tests/kmod): exact
 #              edges at 1-100 kHz, lost interrupts, debounce, storms
 #   vm-spi     SPI ADC devices on the emulated MCP3008/MCP3208 (tests/kmod):
@@ -33,9 +37,10 @@
 #              tree + overlay): what a newcomer sees, checked
 #
 # The VM suites' kernels: tests/vm/lib.sh's vm_default_ids: 6.1-armhf and
-# 6.12-armhf join vm-ring, vm-gpio, vm-spi, vm-dt and sparse (GWIO_ARMHF=0
-# leaves them out), 6.12-rt-amd64 joins vm-ring, vm-gpio, vm-spi and sparse
-# (GWIO_RT=0 leaves it out), GWIO_VM_IDS="ID..." replaces every list.
+# 6.12-armhf join vm-ring, vm-abi, vm-gpio, vm-spi, vm-dt and sparse
+# (GWIO_ARMHF=0 leaves them out), 6.12-rt-amd64 joins vm-ring, vm-abi,
+# vm-gpio, vm-spi and sparse (GWIO_RT=0 leaves it out), GWIO_VM_IDS="ID..."
+# replaces every list.
 #
 # GWIO_SUITES="unit style" (or arguments) picks suites; logs of failing
 # suites are printed in full, passing ones only as their summary lines.
@@ -43,7 +48,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-all=(unit unit-asan unit-armhf mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-gpio vm-spi vm-stress vm-dt vm-gwiod demo)
+all=(unit unit-asan unit-armhf mqtt-lib gwiod gwiod-asan install style dt sparse vm-ring vm-abi vm-gpio vm-spi vm-stress vm-dt vm-gwiod demo)
 suites=("$@")
 ((${#suites[@]})) || read -r -a suites <<<"${GWIO_SUITES:-${all[*]}}"
 
@@ -61,6 +66,7 @@ run_suite() {
 	dt) "$top/tests/style/dt.sh" ;;
 	sparse) "$top/tests/style/sparse.sh" ;;
 	vm-ring) "$top/tests/vm/ring.sh" ;;
+	vm-abi) "$top/tests/vm/abi.sh" ;;
 	vm-gpio) "$top/tests/vm/gpio.sh" ;;
 	vm-spi) "$top/tests/vm/spi.sh" ;;
 	vm-stress) "$top/tests/vm/stress.sh" ;;

@@ -61,11 +61,11 @@ id_flavour() {
 #   GWIO_VM_IDS="ID..."  overrides every suite's list (make check on one
 #                        kernel, or the whole matrix)
 #   GWIO_ARMHF=1|0       6.1-armhf and 6.12-armhf in the suites that run
-#                        on them (ring gpio spi dt sparse): 1 (default), 0
+#                        on them (ring abi gpio spi dt sparse): 1 (default), 0
 #                        to leave them out; the harness self-test always
 #                        has them
-#   GWIO_RT=1|0          PREEMPT_RT (6.12-rt-amd64) in ring, gpio, spi,
-#                        stress and sparse: 1 (default), 0 to leave it out
+#   GWIO_RT=1|0          PREEMPT_RT (6.12-rt-amd64) in ring, abi, gpio,
+#                        spi, stress and sparse: 1 (default), 0 to leave it out
 vm_default_ids() {
 	local suite=$1 ids=()
 	if [[ -n ${GWIO_VM_IDS:-} ]]; then
@@ -82,11 +82,11 @@ vm_default_ids() {
 	esac
 	if [[ ${GWIO_ARMHF:-1} == 1 ]]; then
 		case $suite in
-		ring | gpio | spi | dt | sparse) ids+=(6.1-armhf 6.12-armhf) ;;
+		ring | abi | gpio | spi | dt | sparse) ids+=(6.1-armhf 6.12-armhf) ;;
 		esac
 	fi
 	case ${GWIO_RT:-1}:$suite in
-	1:ring | 1:gpio | 1:spi | 1:stress | 1:sparse) ids+=(6.12-rt-amd64) ;;
+	1:ring | 1:abi | 1:gpio | 1:spi | 1:stress | 1:sparse) ids+=(6.12-rt-amd64) ;;
 	esac
 	printf '%s\n' "${ids[@]}"
 }
