@@ -1295,7 +1295,7 @@ static int test_overwrite_fast(void)
  * from now without a backlog" (sysfs.md): its next sample is stamped
  * after the enable, and the accounting stays exact.
  */
-static int test_channel_enable(void)
+static int channel_enable_at(unsigned rate)
 {
 	struct ring r;
 	struct chk k;
@@ -1303,13 +1303,13 @@ static int test_channel_enable(void)
 	struct timespec ts;
 	const char *l;
 	unsigned idx;
-	uint64_t ev_a, ev_b, n_before, t_enable, last_ts_before;
+	uint64_t ev_a, ev_b, n_before, t_enable, t_after, last_ts_before, period = 1000000000u / rate;
 	double end;
 
-	dev_setup(0, &D0, 65536, "drop-newest", 2000, 16, 2000);
+	dev_setup(0, &D0, 65536, "drop-newest", rate, 16, 2000);
 	ring_open_or_die(&r, 0);
 	ring_flush(&r);
-	chk_init(&k, &r, r.info.channel_count, 2000);
+	chk_init(&k, &r, r.info.channel_count, rate);
 	l = D0.ch[1].label;
 	idx = D0.ch[1].index;
 	start_dev(&r);
@@ -1328,6 +1328,8 @@ static int test_channel_enable(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t_enable = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	cset(0, l, "enable", 1);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t_after = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	end = now_s() + 10;
 	while (k.c[idx].n == n_before && now_s() < end)
 		consume_loop(&r, &k, 0.05, 0, 0, &ls);
@@ -1336,23 +1338,34 @@ static int test_channel_enable(void)
 	stop_dev(&r);
 	drain(&r, &k, &ls);
 	chk_verdict(&k, "channel enable");
-	/* the checker saw the channel's ts jump; its first new one: */
-	info("'%s' disabled about 0.5 s: last ts before %" PRIu64 ", enabled at %" PRIu64
-	     ", first ts after %" PRIu64 " (value step %u), %" PRIu64 " records after",
-	     l, last_ts_before, t_enable, k.c[idx].jump_ts, k.c[idx].jump_d,
+	info("%u Hz: '%s' disabled about 0.5 s: last ts before %" PRIu64 ", enable written %" PRIu64
+	     "..%" PRIu64 ", first ts after %" PRIu64 " (%+.6f s from the write; value step %u), %" PRIu64 " records after",
+	     rate, l, last_ts_before, t_enable, t_after, k.c[idx].jump_ts,
+	     (double)((int64_t)k.c[idx].jump_ts - (int64_t)t_enable) / 1e9, k.c[idx].jump_d,
 	     k.c[idx].n - n_before);
-	/* DOC: "from now": the first sample comes up to a period (500 us)
-	 * before the enable was asked for: the schedule's grid? */
+	/* DOC: "from now" - the first sample comes somewhat before the enable
+	 * was even asked for (about a millisecond under TCG): accept that
+	 * much, as long as there is no backlog (nothing from the time it
+	 * was off) */
 	if (k.c[idx].jump_ts < t_enable)
-		info("DOC GAP: the re-enabled channel's first record is stamped %" PRIu64
+		info("DOC GAP: at %u Hz the re-enabled channel's first record is stamped %" PRIu64
 		     " ns before the enable was written ('starts from now')",
-		     t_enable - k.c[idx].jump_ts);
-	CHECK(k.c[idx].jump_ts + 500000 >= t_enable && k.c[idx].max_dts > 300000000u,
-	      "re-enabled channel: largest ts step %" PRIu64 " ns, to %" PRIu64 ", enabled at %" PRIu64
-	      " (a backlog?)", k.c[idx].max_dts, k.c[idx].jump_ts, t_enable);
+		     rate, t_enable - k.c[idx].jump_ts);
+	CHECK(k.c[idx].jump_ts > last_ts_before + 300000000u &&
+		      k.c[idx].jump_ts + 20000000u + period >= t_enable,
+	      "re-enabled channel: first ts %" PRIu64 ", enable written at %" PRIu64 ", last before %" PRIu64
+	      " (a backlog?)", k.c[idx].jump_ts, t_enable, last_ts_before);
 	CHECK(k.c[idx].jump_d == 1, "re-enabled channel's counter stepped by %u", k.c[idx].jump_d);
-	CHECK(dget(0, "statistics/dropped") == 0, "drops at 4 x 2 kHz into 65536");
+	CHECK(dget(0, "statistics/dropped") == 0, "drops at 4 x %u Hz into 65536", rate);
 	ring_close(&r);
+	return 0;
+}
+
+static int test_channel_enable(void)
+{
+	channel_enable_at(2000);
+	channel_enable_at(20);
+	channel_enable_at(100000);
 	return 0;
 }
 
@@ -2602,6 +2615,44 @@ static int test_wrap(void)
 	return 0;
 }
 
+/*
+ * sysfs.md: watermark is 1 ... ring_records, yet shrinking the ring below
+ * the watermark is accepted and leaves it there.  Does poll() still wake
+ * when the ring is full (timeout_us 0: only the watermark wakes)?
+ */
+static int test_watermark_shrink(void)
+{
+	struct ring r;
+	struct pollfd pfd = { .events = POLLIN };
+	uint64_t wm;
+	int e, pr;
+	uint32_t u;
+
+	dev_setup(0, &D0, 4096, "drop-newest", 2000, 4096, 0);
+	e = sys_write(dpath(0, "ring_records"), "256");
+	wm = dget(0, "watermark");
+	if (e) {
+		info("shrinking the ring below the watermark: %s", errname(e));
+		return 0;
+	}
+	info("ring_records 256 accepted with watermark 4096: watermark now %" PRIu64, wm);
+	ring_open_or_die(&r, 0);
+	ring_flush(&r);
+	start_dev(&r);
+	pfd.fd = r.fd;
+	pr = poll(&pfd, 1, 3000);
+	u = unread(&r);
+	stop_dev(&r);
+	info("4 x 2 kHz into 256 records, watermark %" PRIu64 ", timeout_us 0: poll() %s after up to 3 s, %u unread, %" PRIu64
+	     " dropped",
+	     wm, pr > 0 ? "readable" : "never readable", u, dget(0, "statistics/dropped"));
+	CHECK(wm <= 256 || pr > 0,
+	      "watermark %" PRIu64 " > ring_records 256 after a shrink: a full ring (%u unread) never wakes poll()",
+	      wm, u);
+	ring_close(&r);
+	return 0;
+}
+
 /* write errors of sysfs knobs (sysfs.md: validated as a whole) */
 static int test_sysfs(void)
 {
@@ -2682,6 +2733,7 @@ static const struct test {
 	{ "abi-channel-table", test_channel_table, 60 },
 	{ "abi-waveform", test_waveform, 90 },
 	{ "abi-sysfs", test_sysfs, 60 },
+	{ "abi-watermark-shrink", test_watermark_shrink, 60 },
 	{ "abi-mmap-misuse", test_mmap_misuse, 60 },
 	{ "abi-exclusive", test_exclusive, 60 },
 	{ "abi-ioctl", test_ioctl, 60 },

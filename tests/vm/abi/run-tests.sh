@@ -38,6 +38,20 @@ badparam watermark watermark=0
 badparam timeout_us timeout_us=10000001
 badparam sim_channels sim_channels=4,x
 
+# watermark is 1 ... ring_records (sysfs.md): a watermark above the ring
+# never wakes poll() when timeout_us is 0
+if insmod $P/gwio.ko sim_channels=1 ring_records=256 watermark=512 2>/tmp/insmod.err; then
+	wm=$(cat /sys/class/gwio/gwio0/watermark) rr=$(cat /sys/class/gwio/gwio0/ring_records)
+	rmmod gwio
+	if [ "$wm" -le "$rr" ]; then
+		pass abi-param-watermark-ring
+	else
+		fail abi-param-watermark-ring "insmod ring_records=256 watermark=512 accepted: watermark $wm > ring_records $rr"
+	fi
+else
+	pass abi-param-watermark-ring
+fi
+
 if ! insmod $P/gwio.ko sim_channels=4,2 sim_rate=777 ring_records=8192 watermark=128 timeout_us=5000; then
 	fail abi-insmod "insmod gwio.ko sim_channels=4,2 failed"
 	exit 0
