@@ -44,11 +44,13 @@ if insmod $P/gwio.ko sim_channels=1 ring_records=256 watermark=512 2>/tmp/insmod
 	wm=$(cat /sys/class/gwio/gwio0/watermark) rr=$(cat /sys/class/gwio/gwio0/ring_records)
 	rmmod gwio
 	if [ "$wm" -le "$rr" ]; then
+		info "insmod ring_records=256 watermark=512: accepted, watermark $wm"
 		pass abi-param-watermark-ring
 	else
 		fail abi-param-watermark-ring "insmod ring_records=256 watermark=512 accepted: watermark $wm > ring_records $rr"
 	fi
 else
+	info "insmod ring_records=256 watermark=512 refused: $(cat /tmp/insmod.err)"
 	pass abi-param-watermark-ring
 fi
 
