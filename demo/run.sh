@@ -121,7 +121,7 @@ host_prepare() {
 	log "building gwio.ko and the simulated board for $rel (this machine's kernel)"
 	mkdir -p "$work/km" "$work/tk"
 	cp -r "$top/Kbuild" "$top/kmod" "$work/km/"
-	cp "$top/tests/kmod/Kbuild" "$top"/tests/kmod/*.[ch] "$work/tk/"
+	cp "$top/tests/kmod/Kbuild" "$top"/tests/kmod/*.[ch] "$top/kmod/compat.h" "$work/tk/"
 	make -s -C "$kdir" M="$work/km" modules >&2
 	make -s -C "$kdir" M="$work/tk" modules >&2
 	cp "$work/km/gwio.ko" "$work"/tk/*.ko "$payload/"

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gwio - differences between the kernels gwio builds for (6.1 to 6.14:
- * hrtimer_init() is gone in 6.15, hrtimer_setup() takes its place there).
+ * gwio - differences between the kernels gwio builds for, from 6.1 on.
  * The one place that tests LINUX_VERSION_CODE, as out-of-tree modules must.
  */
 #ifndef GWIO_COMPAT_H
 #define GWIO_COMPAT_H
 
 #include <linux/device/class.h>
+#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/spi/spi.h>
 #include <linux/version.h>
@@ -47,6 +47,23 @@ static inline void gwio_spi_unoptimize_message(struct spi_message *msg)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
 	spi_unoptimize_message(msg);
+#endif
+}
+
+/*
+ * hrtimer_setup() arrived in 6.13 and hrtimer_init() is gone from 6.15:
+ * the new call everywhere, spelt the old way before 6.13.
+ */
+static inline void
+gwio_hrtimer_setup(struct hrtimer *timer,
+		   enum hrtimer_restart (*fn)(struct hrtimer *),
+		   clockid_t clock_id, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clock_id, mode);
+#else
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = fn;
 #endif
 }
 

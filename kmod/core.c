@@ -11,11 +11,13 @@
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
 
+#include "compat.h"
 #include "gwio.h"
 
 static DEFINE_IDA(gwio_ida);
@@ -109,7 +111,7 @@ static void gwio_ring_init_locked(struct gwio_dev *gdev)
 		hrtimer_try_to_cancel(&gdev->timeout_timer);
 	gwio_ring_layout(&l, gdev->ring_records, GWIO_MAX_CHANNELS, PAGE_SIZE);
 	gwio_ring_describe(gdev, &l);
-	WRITE_ONCE(gdev->ring_cons->tail, 0);
+	WRITE_ONCE(gdev->ring_cons->tail, GWIO_RING_POS_INIT);
 	gwio_ring_prod_init(&gdev->prod, gdev->ring_shared, gdev->ring_cons,
 			    gdev->ring_recs, gdev->ring_records,
 			    gdev->overflow);
@@ -155,20 +157,31 @@ static int gwio_ring_alloc(struct gwio_dev *gdev, u32 records)
 	return 0;
 }
 
-/* Every source of the device: the synthetic timer and each channel. */
-static void gwio_sources_start(struct gwio_dev *gdev)
+/*
+ * Every source of the device: the synthetic timer, the device's own
+ * source and each channel.  Only the device source can refuse; then
+ * nothing is left running.
+ */
+static int gwio_sources_start(struct gwio_dev *gdev)
 {
 	u16 i;
+	int ret;
 
 	gwio_sim_start(gdev);
-	if (gdev->src_ops)
-		gdev->src_ops->start(gdev);
+	if (gdev->src_ops) {
+		ret = gdev->src_ops->start(gdev);
+		if (ret) {
+			gwio_sim_stop(gdev);
+			return ret;
+		}
+	}
 	for (i = 0; i < gdev->channel_count; i++) {
 		struct gwio_channel *ch = gdev->channels[i];
 
 		if (ch && ch->ops->start)
 			ch->ops->start(ch);
 	}
+	return 0;
 }
 
 static void gwio_sources_stop(struct gwio_dev *gdev)
@@ -196,6 +209,14 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 		return -EINVAL;
 
 	mutex_lock(&gdev->lock);
+	/*
+	 * The current size is no change: a boot script or udev rule that
+	 * writes its setting every time must not empty a ring in use.
+	 */
+	if (records == gdev->ring_records) {
+		ret = 0;
+		goto out;
+	}
 	if (atomic_read(&gdev->ring_users)) {
 		ret = -EBUSY;
 		goto out;
@@ -215,8 +236,18 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 			 gdev->watermark, records);
 		WRITE_ONCE(gdev->watermark, records);
 	}
-	if (was_enabled)
-		gwio_sources_start(gdev);
+	/*
+	 * The ring is resized either way; a restart its source refuses
+	 * leaves the device disabled and says why.
+	 */
+	if (was_enabled) {
+		int err = gwio_sources_start(gdev);
+
+		if (err) {
+			gdev->enabled = false;
+			ret = ret ?: err;
+		}
+	}
 out:
 	mutex_unlock(&gdev->lock);
 	return ret;
@@ -228,7 +259,8 @@ out:
  * and nothing maps the ring or reads it (-EBUSY, as for a resize), and a
  * change starts the ring over empty, its counters at zero: no record is
  * left that the header does not describe.  Writing the current values
- * changes nothing.  A negative @overflow or @clock_id keeps that one.
+ * changes nothing and succeeds even then, as for a resize to the current
+ * size.  A negative @overflow or @clock_id keeps that one.
  */
 int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
 			  clockid_t clock_id)
@@ -237,16 +269,16 @@ int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,
 	int ret = 0;
 
 	mutex_lock(&gdev->lock);
-	if (gdev->enabled || atomic_read(&gdev->ring_users)) {
-		ret = -EBUSY;
-		goto out;
-	}
 	if (overflow < 0)
 		overflow = gdev->overflow;
 	if (clock_id < 0)
 		clock_id = gdev->clock_id;
 	if (overflow == gdev->overflow && clock_id == gdev->clock_id)
 		goto out;
+	if (gdev->enabled || atomic_read(&gdev->ring_users)) {
+		ret = -EBUSY;
+		goto out;
+	}
 	hrtimer_cancel(&gdev->timeout_timer);
 	irq_work_sync(&gdev->wake_work);
 	raw_spin_lock_irqsave(&gdev->prod_lock, flags);
@@ -311,6 +343,33 @@ void gwio_ring_count_read_lost(struct gwio_dev *gdev, u32 n)
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 }
 
+/*
+ * Before registration: the device's label and the firmware's
+ * gwio,ring-records, each refused with a message naming the property.
+ */
+int gwio_dev_configure(struct gwio_dev *gdev, struct device *dev,
+		       const char *label)
+{
+	u32 records;
+	int ret;
+
+	if (!gwio_label_valid(label)) {
+		dev_err(dev, "label \"%s\": " GWIO_LABEL_RULE "\n", label);
+		return -EINVAL;
+	}
+	strscpy(gdev->label, label, sizeof(gdev->label));
+	if (device_property_read_u32(dev, "gwio,ring-records", &records))
+		return 0;
+	ret = gwio_ring_resize(gdev, records);
+	if (ret == -EINVAL)
+		dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
+			records, GWIO_RING_MIN_RECORDS, GWIO_RING_MAX_RECORDS);
+	else if (ret)
+		dev_err(dev, "gwio,ring-records %u: %pe\n", records,
+			ERR_PTR(ret));
+	return ret;
+}
+
 /* Called with gdev->lock held. */
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable)
 {
@@ -318,11 +377,15 @@ int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable)
 		return -ENODEV;
 	if (enable == gdev->enabled)
 		return 0;
-	gdev->enabled = enable;
-	if (enable)
-		gwio_sources_start(gdev);
-	else
+	if (enable) {
+		int ret = gwio_sources_start(gdev);
+
+		if (ret)
+			return ret;
+	} else {
 		gwio_sources_stop(gdev);
+	}
+	gdev->enabled = enable;
 	return 0;
 }
 
@@ -500,8 +563,8 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	raw_spin_lock_init(&gdev->prod_lock);
 	init_waitqueue_head(&gdev->wq);
 	init_irq_work(&gdev->wake_work, gwio_wake_fn);
-	hrtimer_init(&gdev->timeout_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	gdev->timeout_timer.function = gwio_timeout_fn;
+	gwio_hrtimer_setup(&gdev->timeout_timer, gwio_timeout_fn,
+			   CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	atomic_set(&gdev->ring_users, 0);
 	gdev->overflow = GWIO_OVERFLOW_DROP_NEWEST;
 	gdev->clock_id = CLOCK_MONOTONIC;

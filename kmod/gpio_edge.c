@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "gwio.h"
 
 #define GWIO_DEBOUNCE_MAX_US	1000000U	/* 1 s */
@@ -508,8 +509,8 @@ int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,
 	l->last_level = -1;
 	strscpy(l->name, label, sizeof(l->name));
 	raw_spin_lock_init(&l->lock);
-	hrtimer_init(&l->debounce_timer, CLOCK_MONOTONIC, GWIO_DEBOUNCE_MODE);
-	l->debounce_timer.function = gwio_gpio_debounced;
+	gwio_hrtimer_setup(&l->debounce_timer, gwio_gpio_debounced,
+			   CLOCK_MONOTONIC, GWIO_DEBOUNCE_MODE);
 
 	l->edge = GWIO_EDGE_BOTH;
 	if (!fwnode_property_read_string(fwnode, "gwio,edge", &edge)) {

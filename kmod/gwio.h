@@ -29,10 +29,12 @@ struct gwio_channel;
 
 /*
  * A source that belongs to the whole device rather than to one channel
- * (an ADC's sampling timer).  Called with gdev->lock held.
+ * (an ADC's sampling timer).  Called with gdev->lock held.  start may
+ * fail (the controller refuses the message): the device then stays
+ * disabled and the error goes back to the sysfs write or the ioctl.
  */
 struct gwio_dev_source_ops {
-	void (*start)(struct gwio_dev *gdev);
+	int (*start)(struct gwio_dev *gdev);
 	void (*stop)(struct gwio_dev *gdev);
 	/* optional: frees src_priv when the last reference to gdev goes */
 	void (*release)(struct gwio_dev *gdev);
@@ -47,7 +49,8 @@ struct gwio_channel_ops {
 	/*
 	 * Optional: start and stop producing when the device is enabled and
 	 * disabled.  Called with gdev->lock held, in process context; stop
-	 * returns only once the channel's handlers have finished.
+	 * returns only once the channel's handlers have finished.  A
+	 * channel's start cannot fail: what can (a bus) is a device source.
 	 */
 	void (*start)(struct gwio_channel *ch);
 	void (*stop)(struct gwio_channel *ch);
@@ -154,6 +157,8 @@ void gwio_dev_unregister(struct gwio_dev *gdev);
 struct gwio_dev *devm_gwio_dev_create(struct device *parent);
 int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 void gwio_devs_wait_released(void);
+int gwio_dev_configure(struct gwio_dev *gdev, struct device *dev,
+		       const char *label);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);
 int gwio_ring_resize(struct gwio_dev *gdev, u32 records);
 int gwio_ring_reconfigure(struct gwio_dev *gdev, int overflow,

@@ -72,7 +72,19 @@ typedef __u64 u64;
 #define gwio_mb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define gwio_wmb()			__atomic_thread_fence(__ATOMIC_RELEASE)
 #define gwio_rmb()			__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define gwio_slot_read(dst, src)	((dst) = (src))
+/*
+ * Under overwrite the producer may rewrite a slot while it is copied (the
+ * copy is validated afterwards): field by field with relaxed atomic loads,
+ * so that the race C11 would call undefined is one it defines.  On x86
+ * and arm64 these are the plain loads; on ARMv7 the 64-bit one is ldrexd.
+ */
+#define gwio_slot_read(dst, src) do {					\
+		(dst).ts_ns = __atomic_load_n(&(src).ts_ns, __ATOMIC_RELAXED); \
+		(dst).value = __atomic_load_n(&(src).value, __ATOMIC_RELAXED); \
+		(dst).channel = __atomic_load_n(&(src).channel, __ATOMIC_RELAXED); \
+		(dst).kind = __atomic_load_n(&(src).kind, __ATOMIC_RELAXED); \
+		(dst).flags = __atomic_load_n(&(src).flags, __ATOMIC_RELAXED); \
+	} while (0)
 #endif
 
 /*
@@ -207,6 +219,15 @@ static inline bool gwio_ring_map_fits(const struct gwio_ring_layout *l,
 
 /* ---------------------------------------------------------------- producer */
 
+/*
+ * Where head and tail start in a new ring: 4096 records short of the
+ * 32-bit wrap, as the kernel starts jiffies short of theirs, so that every
+ * consumer crosses the wrap in its first seconds and a consumer that
+ * assumes positions start at 0, or never wrap, fails at once instead of
+ * after 2^32 records.  Not part of the ABI: consumers read head and tail.
+ */
+#define GWIO_RING_POS_INIT	((u32)0 - 4096)
+
 struct gwio_ring_prod {
 	struct gwio_producer *shared;		/* producer page */
 	const struct gwio_consumer *cons;	/* consumer page: untrusted */
@@ -236,10 +257,10 @@ static inline void gwio_ring_prod_init(struct gwio_ring_prod *p,
 	p->recs = recs;
 	p->mask = count - 1;
 	p->overflow = overflow;
-	p->head = 0;
-	p->tail_cache = 0;
+	p->head = GWIO_RING_POS_INIT;
+	p->tail_cache = GWIO_RING_POS_INIT;
 	/* one ring behind head: no record was ever overwritten */
-	p->oldest = 0 - count;
+	p->oldest = GWIO_RING_POS_INIT - count;
 	p->stats_seq = 0;
 	p->in_overrun = false;
 	p->produced = 0;
@@ -247,6 +268,8 @@ static inline void gwio_ring_prod_init(struct gwio_ring_prod *p,
 	p->overruns = 0;
 	p->wakeups = 0;
 	gwio_write_once(shared->oldest, p->oldest);
+	/* the caller sets the consumer's tail to GWIO_RING_POS_INIT */
+	gwio_store_release(&shared->head, p->head);
 }
 
 /*

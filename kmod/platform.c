@@ -110,7 +110,6 @@ static int gwio_platform_probe(struct platform_device *pdev)
 	struct fwnode_handle *child;
 	const char *label = NULL;
 	struct gwio_dev *gdev;
-	u32 records;
 	int ret;
 
 	if (!device_get_child_node_count(dev)) {
@@ -122,21 +121,9 @@ static int gwio_platform_probe(struct platform_device *pdev)
 		return PTR_ERR(gdev);
 	if (device_property_read_string(dev, "label", &label))
 		label = fwnode_get_name(dev_fwnode(dev));
-	label = label ?: dev_name(dev);
-	if (!gwio_label_valid(label)) {
-		dev_err(dev, "label \"%s\": " GWIO_LABEL_RULE "\n", label);
-		return -EINVAL;
-	}
-	strscpy(gdev->label, label, sizeof(gdev->label));
-	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
-		ret = gwio_ring_resize(gdev, records);
-		if (ret) {
-			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
-				records, GWIO_RING_MIN_RECORDS,
-				GWIO_RING_MAX_RECORDS);
-			return ret;
-		}
-	}
+	ret = gwio_dev_configure(gdev, dev, label ?: dev_name(dev));
+	if (ret)
+		return ret;
 	device_for_each_child_node(dev, child) {
 		ret = gwio_add_channel(gdev, child);
 		if (ret) {

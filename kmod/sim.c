@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "gwio.h"
 
 #define GWIO_SIM_TICK_NS	(1 * NSEC_PER_MSEC)
@@ -365,8 +366,8 @@ int gwio_sim_attach(struct gwio_dev *gdev, u16 nr_channels, u32 rate_hz)
 	sim->gdev = gdev;
 	sim->nr_channels = nr_channels;
 	/* soft: a tick runs with interrupts on, between its lock holds */
-	hrtimer_init(&sim->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	sim->timer.function = gwio_sim_tick;
+	gwio_hrtimer_setup(&sim->timer, gwio_sim_tick,
+			   CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 
 	for (i = 0; i < nr_channels; i++) {
 		struct gwio_sim_chan *c = &sim->chans[i];

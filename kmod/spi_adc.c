@@ -233,8 +233,8 @@ static int gwio_adc_build(struct gwio_adc *adc)
 
 /*
  * With gdev->lock held.  A message the controller refuses (its
- * spi_optimize_message() validation) is counted in errors and said once
- * per attempt; the device stays enabled but does not tick.
+ * spi_optimize_message() validation) is counted in errors, said once per
+ * attempt, and refuses the start: the device stays disabled.
  */
 static int gwio_adc_run(struct gwio_adc *adc)
 {
@@ -259,10 +259,9 @@ static int gwio_adc_run(struct gwio_adc *adc)
 	return 0;
 }
 
-/* gwio_dev_source_ops.start returns nothing: gwio_adc_run() records it. */
-static void gwio_adc_start(struct gwio_dev *gdev)
+static int gwio_adc_start(struct gwio_dev *gdev)
 {
-	gwio_adc_run(gdev->src_priv);
+	return gwio_adc_run(gdev->src_priv);
 }
 
 static void gwio_adc_halt(struct gwio_adc *adc)
@@ -375,9 +374,15 @@ static ssize_t period_us_store(struct kobject *kobj,
 		gwio_adc_halt(adc);
 	WRITE_ONCE(adc->period_us, us);
 	adc->period_ns = (u64)us * NSEC_PER_USEC;
-	/* the period is set either way; a restart the bus refuses says so */
-	if (was_running)
+	/*
+	 * The period is set either way.  A restart the bus refuses leaves
+	 * the device disabled, as a refused enable does, and says so.
+	 */
+	if (was_running) {
 		ret = gwio_adc_run(adc);
+		if (ret)
+			gwio_dev_set_enabled(gdev, false);
+	}
 	mutex_unlock(&gdev->lock);
 	return ret ?: len;
 }
@@ -645,7 +650,7 @@ static int gwio_adc_probe(struct spi_device *spi)
 	struct gwio_dev *gdev;
 	struct gwio_adc *adc;
 	const char *label;
-	u32 period_us, records;
+	u32 period_us;
 	unsigned int n;
 	int ret;
 
@@ -681,8 +686,8 @@ static int gwio_adc_probe(struct spi_device *spi)
 	adc->period_us = period_us;
 	adc->period_ns = (u64)period_us * NSEC_PER_USEC;
 	atomic_set(&adc->busy, 0);
-	hrtimer_init(&adc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	adc->timer.function = gwio_adc_tick;
+	gwio_hrtimer_setup(&adc->timer, gwio_adc_tick,
+			   CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ret = gwio_adc_read_format(dev, adc);
 	if (ret)
 		return ret;
@@ -700,20 +705,9 @@ static int gwio_adc_probe(struct spi_device *spi)
 
 	if (device_property_read_string(dev, "label", &label))
 		label = dev_name(dev);
-	if (!gwio_label_valid(label)) {
-		dev_err(dev, "label \"%s\": " GWIO_LABEL_RULE "\n", label);
-		return -EINVAL;
-	}
-	strscpy(gdev->label, label, sizeof(gdev->label));
-	if (!device_property_read_u32(dev, "gwio,ring-records", &records)) {
-		ret = gwio_ring_resize(gdev, records);
-		if (ret) {
-			dev_err(dev, "gwio,ring-records %u: a power of two in [%u, %u]\n",
-				records, GWIO_RING_MIN_RECORDS,
-				GWIO_RING_MAX_RECORDS);
-			return ret;
-		}
-	}
+	ret = gwio_dev_configure(gdev, dev, label);
+	if (ret)
+		return ret;
 	ret = gwio_adc_add_inputs(dev, adc);
 	if (ret)
 		return ret;

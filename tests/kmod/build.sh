@@ -22,7 +22,8 @@ valid_id "$id" || die "unknown ID '$id' (want: ${ALL_IDS[*]} ${DEBUG_IDS[*]})"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwio-kmod-$id.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp "$here"/Kbuild "$here"/*.[ch] "$work/"
+# kmod/compat.h beside them: they follow kernel API changes as gwio.ko does
+cp "$here"/Kbuild "$here"/*.[ch] "$here/../../kmod/compat.h" "$work/"
 sparse=()
 [[ ${GWIO_KMOD_SPARSE:-0} == 1 ]] && sparse=(C=2)
 diag=$(make -s -C "$KDIR" M="$work" ARCH="$KARCH" \

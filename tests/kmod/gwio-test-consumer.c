@@ -37,6 +37,7 @@
 #include <linux/spi/spi.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"	/* kmod/compat.h, copied beside by build.sh */
 #include "gwio-test.h"
 
 #define GTC_NAME	"gwio-test-consumer"
@@ -340,8 +341,8 @@ static void gtc_spi_async(void)
 	spi_message_init_with_transfers(&gtc.msg, &gtc.xfer, 1);
 	gtc.msg.complete = gtc_async_complete;
 
-	hrtimer_init(&gtc.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	gtc.timer.function = gtc_async_timer;
+	gwio_hrtimer_setup(&gtc.timer, gtc_async_timer, CLOCK_MONOTONIC,
+			   HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&gtc.timer, ns_to_ktime(async_period_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_HARD);
 	left = wait_for_completion_timeout(&gtc.async_done, 30 * HZ);

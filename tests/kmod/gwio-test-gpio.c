@@ -34,6 +34,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"	/* kmod/compat.h, copied beside by build.sh */
 #include "gwio-test.h"
 
 #define GTG_NAME		"gwio-test-gpio"
@@ -626,9 +627,8 @@ static int gtg_probe(struct platform_device *pdev)
 	for (i = 0; i < ngpio; i++) {
 		chip->lines[i].chip = chip;
 		chip->lines[i].offset = i;
-		hrtimer_init(&chip->lines[i].timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_HARD);
-		chip->lines[i].timer.function = gtg_pulse_timer;
+		gwio_hrtimer_setup(&chip->lines[i].timer, gtg_pulse_timer,
+				   CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	}
 
 	/* swnode lookup in gpiolib finds the chip by label == node name */

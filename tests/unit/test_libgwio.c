@@ -141,7 +141,9 @@ static void test_open_read_info_stats(void **state)
 	assert_int_equal(stats.lost, 0);
 	assert_int_equal(stats.next_seq, 15);
 	/* the release reached the shared consumer page */
-	assert_int_equal(gwio_memring_producer(m)->cons->tail, 15);
+	/* the ring's own position started short of the wrap */
+	assert_int_equal(gwio_memring_producer(m)->cons->tail,
+			 (uint32_t)(GWIO_RING_POS_INIT + 15));
 
 	gwio_ring_close(ring);
 	gwio_memring_close(m);
@@ -351,7 +353,12 @@ static void test_open_rejects_bad_producer_page(void **state)
 /* Junk a previous user left in the consumer page does not wedge us. */
 static void test_open_repairs_garbage_tail(void **state)
 {
-	const uint32_t junk[] = { 1u << 30, (uint32_t)-100, 3 + 64 + 1 };
+	/* the ring's head is GWIO_RING_POS_INIT + 3 when it is opened */
+	const uint32_t junk[] = {
+		1u << 30, (uint32_t)-100, 3 + 64 + 1,
+		GWIO_RING_POS_INIT + 3 + 1,		/* one ahead of head */
+		GWIO_RING_POS_INIT + 3 - 64 - 1,	/* over a ring behind */
+	};
 	size_t i;
 
 	(void)state;
@@ -368,11 +375,13 @@ static void test_open_repairs_garbage_tail(void **state)
 		((struct gwio_consumer *)gwio_memring_producer(m)->cons)->tail = junk[i];
 		ring = open_consumer(m, O_NONBLOCK);
 		gwio_ring_get_stats(ring, &stats);
-		assert_int_equal(stats.next_seq, 3);
-		assert_int_equal(gwio_memring_producer(m)->cons->tail, 3);
+		/* this handle's sequence starts at the repaired tail */
+		assert_int_equal(stats.next_seq, 0);
+		assert_int_equal(gwio_memring_producer(m)->cons->tail,
+				 (uint32_t)(GWIO_RING_POS_INIT + 3));
 		push_n(m, 3, 2);
 		assert_int_equal(gwio_ring_read(ring, buf, 64, &seq), 2);
-		assert_int_equal(seq, 3);
+		assert_int_equal(seq, 0);
 		assert_int_equal(buf[0].value, 3);
 		gwio_ring_close(ring);
 		gwio_memring_close(m);
@@ -613,7 +622,8 @@ static void test_peek_consume(void **state)
 	assert_int_equal(gwio_ring_consume(ring, 9), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(gwio_ring_consume(ring, 1), 0);
-	assert_int_equal(gwio_memring_producer(m)->cons->tail, 7);
+	assert_int_equal(gwio_memring_producer(m)->cons->tail,
+			 (uint32_t)(GWIO_RING_POS_INIT + 7));
 	assert_int_equal(gwio_ring_consume(ring, 1), 0);
 
 	assert_int_equal(gwio_ring_peek(ring, &recs, 2, &seq), 2);
@@ -649,7 +659,8 @@ static void test_flush_start_stop(void **state)
 	gwio_ring_get_stats(ring, &stats);
 	assert_int_equal(stats.next_seq, 7);
 	assert_int_equal(stats.lost, 0);
-	assert_int_equal(gwio_memring_producer(m)->cons->tail, 7);
+	assert_int_equal(gwio_memring_producer(m)->cons->tail,
+			 (uint32_t)(GWIO_RING_POS_INIT + 7));
 	assert_int_equal(gwio_ring_wait(ring, 0), 0);
 	push_n(m, 7, 1);
 	assert_int_equal(gwio_ring_read(ring, buf, 16, &seq), 1);
@@ -905,7 +916,7 @@ static void test_cat_text_and_csv(void **state)
 	run_cat(&run, m, "--format=csv --count 2 $RING");
 	assert_int_equal(run.status, 0);
 	assert_string_equal(run.out, "seq,ts_ns,channel,kind,value,flags\n"
-			    "3,3000,0,3,3,0\n4,4000,1,3,4,0\n");
+			    "0,3000,0,3,3,0\n1,4000,1,3,4,0\n");
 	gwio_memring_close(m);
 }
 
@@ -986,7 +997,7 @@ static void test_cat_check_seq(void **state)
 	push_n(m, 100, 1);
 	run_cat(&run, m, "--check-seq -t 50 $RING");
 	assert_int_equal(run.status, 3);
-	assert_non_null(strstr(run.err, "records dropped before seq 12"));
+	assert_non_null(strstr(run.err, "records dropped before seq 0"));
 	assert_non_null(strstr(run.err, "records=1 lost=0 produced=17 "
 			       "dropped=4 overruns=1"));
 	gwio_memring_close(m);
@@ -1058,7 +1069,7 @@ static void test_cat_busy(void **state)
 	snprintf(want, sizeof(want), "is being read by pid %d (", (int)getpid());
 	assert_non_null(strstr(run.err, want));
 	/* nothing was taken from the holder */
-	assert_int_equal(gwio_memring_producer(m)->cons->tail, 0);
+	assert_int_equal(gwio_memring_producer(m)->cons->tail, GWIO_RING_POS_INIT);
 	gwio_ring_close(ring);
 	run_cat(&run, m, "-n 4 -t 100 $RING");
 	assert_int_equal(run.status, 0);

@@ -119,7 +119,9 @@ int gwio_ring_fd(const struct gwio_ring *ring);
 /*
  * Copy up to @max records into @buf and hand their slots back to the
  * producer.  Returns how many; the first has sequence number *@first_seq
- * (may be NULL).  Sequence numbers jump exactly by what was lost.
+ * (may be NULL).  Sequence numbers are this handle's own: 0 is the first
+ * record it could read when it was opened, and they jump exactly by what
+ * was lost (or flushed).  They never wrap; the ring's 32-bit positions do.
  */
 ssize_t gwio_ring_read(struct gwio_ring *ring, struct gwio_record *buf,
 		       size_t max, uint64_t *first_seq);

@@ -77,6 +77,7 @@ struct gwio_memring *gwio_memring_create(uint32_t record_count,
 	gwio_ring_prod_init(&ring->prod, pp, ring->map,
 			    (struct gwio_record *)((char *)pp + pp->data_offset),
 			    record_count, overflow);
+	((struct gwio_consumer *)ring->map)->tail = GWIO_RING_POS_INIT;
 	return ring;
 
 err_close:

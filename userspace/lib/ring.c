@@ -31,6 +31,11 @@ struct gwio_ring {
 	size_t prod_map_len;
 	struct gwio_ring_info info;
 	struct gwio_ring_cons cons;
+	/*
+	 * cons.tail where this handle started: sequence numbers count from
+	 * there, whatever position the ring's producer began at.
+	 */
+	u64 seq_base;
 	/* ABI 1.2 channel table, inside prod_map; NULL without one */
 	const struct gwio_channel_entry *table;
 	uint32_t table_entries;
@@ -230,6 +235,7 @@ static struct gwio_ring *ring_from_fd(int fd, int flags)
 	if (ret < 0 || map_ring(ring, page_size) < 0 ||
 	    check_producer_page(ring) < 0 || repair_tail(ring) < 0)
 		goto err;
+	ring->seq_base = ring->cons.tail;
 	return ring;
 
 err:
@@ -442,7 +448,7 @@ ssize_t gwio_ring_read(struct gwio_ring *ring, struct gwio_record *buf,
 
 	if (!max) {
 		if (first_seq)
-			*first_seq = ring->cons.tail;
+			*first_seq = ring->cons.tail - ring->seq_base;
 		return 0;
 	}
 	/* the read hands the slots back itself: no release to do */
@@ -451,7 +457,7 @@ ssize_t gwio_ring_read(struct gwio_ring *ring, struct gwio_record *buf,
 			return -1;
 	}
 	if (first_seq)
-		*first_seq = seq;
+		*first_seq = seq - ring->seq_base;
 	return n;
 }
 
@@ -469,7 +475,7 @@ ssize_t gwio_ring_peek(struct gwio_ring *ring,
 			return -1;
 	}
 	if (first_seq)
-		*first_seq = ring->cons.tail;
+		*first_seq = ring->cons.tail - ring->seq_base;
 	return n;
 }
 
@@ -498,7 +504,7 @@ int gwio_ring_get_stats(struct gwio_ring *ring, struct gwio_ring_stats *stats)
 	stats->wakeups = cnt.wakeups;
 	stats->lost = ring->cons.lost;
 	stats->resyncs = ring->cons.resyncs;
-	stats->next_seq = ring->cons.tail;
+	stats->next_seq = ring->cons.tail - ring->seq_base;
 	return 0;
 }
 

@@ -113,6 +113,16 @@ static uint64_t sys_u64(const char *attr)
 	return strtoull(buf, NULL, 0);
 }
 
+/*
+ * A new, empty ring of @records, its counters at zero.  Writing the
+ * current size changes nothing, so a different size goes first.
+ */
+static void ring_new(unsigned int records)
+{
+	sys_set("ring_records", "%u", records == 256 ? 512 : 256);
+	sys_set("ring_records", "%u", records);
+}
+
 /* Channels 0..nr-1 at rate with wave; every other channel disabled. */
 static void set_channels(int nr, unsigned int rate, const char *wave)
 {
@@ -175,13 +185,20 @@ static struct gwio_ring_counters cnt(const struct ring *r)
 	return c;
 }
 
-/* Wait (bounded, 10 s) until head has reached @n; false if it did not. */
+/*
+ * Wait (bounded, 10 s) until @n records lie beyond the consumer's tail;
+ * false if they did not.  Positions are free-running and start short of
+ * the 32-bit wrap: only differences mean anything.
+ */
 static int wait_head(const struct ring *r, uint32_t n)
 {
+	const struct gwio_consumer *cons = r->cons_map;
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (__atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE) >= n)
+		uint32_t head = __atomic_load_n(&r->prod->head, __ATOMIC_ACQUIRE);
+
+		if (head - __atomic_load_n(&cons->tail, __ATOMIC_RELAXED) >= n)
 			return 1;
 		sleep_ms(10);
 	}
@@ -486,7 +503,7 @@ static void test_overrun(int overwrite)
 
 	sys_set("enable", "0");
 	sys_set("overflow", overwrite ? "overwrite" : "drop-newest");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(2, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	CHECK(r.info.record_count == 256, "ring_records not applied");
@@ -552,7 +569,7 @@ static void test_wakeup(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "4096");
+	ring_new(4096);
 	set_channels(1, 10000, "counter");
 	sys_set("watermark", "1000");
 	sys_set("timeout_us", "0");
@@ -608,7 +625,7 @@ static void test_read(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "16384");
+	ring_new(16384);
 	set_channels(2, 5000, "counter");
 	fd = open(dev_path, O_RDWR);
 	CHECK(fd >= 0, "open: %s", strerror(errno));
@@ -657,26 +674,26 @@ static void test_hostile_tail(void)
 {
 	struct gwio_consumer *cons;
 	uint64_t dropped0;
-	uint32_t head;
+	uint32_t head, head0;
 	struct tally t = { 0 };
 	struct ring r;
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "1024");
+	ring_new(1024);
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	cons = r.cons_map;
 	dropped0 = cnt(&r).dropped;
-	head = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
-	__atomic_store_n(&cons->tail, head + 100000, __ATOMIC_RELEASE);
+	head0 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&cons->tail, head0 + 100000, __ATOMIC_RELEASE);
 	ioctl(r.fd, GWIO_IOC_START);
 	sleep_ms(200);
 	/* the producer trusts its cached tail until the ring looks full */
 	CHECK(cnt(&r).dropped > dropped0, "tail ahead of head: no drops");
 	head = r.prod->head;
-	CHECK(head <= r.info.record_count, "tail ahead of head: %" PRIu32
-	      " records stored", head);
+	CHECK(head - head0 <= r.info.record_count, "tail ahead of head: %" PRIu32
+	      " records stored", head - head0);
 	/* nothing a consumer cannot read counts as unread */
 	CHECK(sys_u64("statistics/unread") == 0, "unread %" PRIu64
 	      " with a tail ahead of head", sys_u64("statistics/unread"));
@@ -718,7 +735,7 @@ static void test_hostile_read(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	sys_set("watermark", "1");
 	sys_set("timeout_us", "10000");
 	set_channels(1, 1000, "counter");
@@ -788,7 +805,7 @@ static void test_read_fault(const char *policy)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "%s", policy);
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(1, 20000, "counter");
 	fd = open(dev_path, O_RDWR | O_NONBLOCK);
 	CHECK(fd >= 0, "open: %s", strerror(errno));
@@ -858,7 +875,7 @@ static void test_read_fault_claimed(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "overwrite");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	cons = r.cons_map;
@@ -960,7 +977,7 @@ static void test_flush_during_read(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	ps = r.info.page_size;
@@ -1047,7 +1064,7 @@ static void test_config_while_mapped(void)
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
 	sys_set("clock", "monotonic");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	ioctl(r.fd, GWIO_IOC_START);
@@ -1057,8 +1074,39 @@ static void test_config_while_mapped(void)
 	      "overflow changed while mapped");
 	CHECK(sys_write("clock", "boottime") == -EBUSY,
 	      "clock changed while mapped");
+	CHECK(sys_write("ring_records", "512") == -EBUSY,
+	      "ring resized while mapped");
 	CHECK(r.prod->overflow == GWIO_OVERFLOW_DROP_NEWEST &&
 	      r.prod->clock_id == CLOCK_MONOTONIC, "header changed");
+	/*
+	 * The current values are no change: accepted while mapped and
+	 * enabled (a boot script that writes its settings every time), the
+	 * ring and its counters untouched.
+	 */
+	ioctl(r.fd, GWIO_IOC_START);
+	{
+		uint32_t head0, head1;
+
+		ioctl(r.fd, GWIO_IOC_STOP);
+		head0 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+		produced = sys_u64("statistics/produced");
+		ioctl(r.fd, GWIO_IOC_START);
+		CHECK(sys_write("overflow", "drop-newest") == 0,
+		      "current overflow refused while mapped and enabled");
+		CHECK(sys_write("clock", "monotonic") == 0,
+		      "current clock refused while mapped and enabled");
+		CHECK(sys_write("ring_records", "256") == 0,
+		      "current ring_records refused while mapped and enabled");
+		CHECK(sys_u64("enable") == 1, "a no-op write stopped the device");
+		ioctl(r.fd, GWIO_IOC_STOP);
+		head1 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+		/* a reset would zero produced and take head back */
+		CHECK(sys_u64("statistics/produced") >= produced &&
+		      (int32_t)(head1 - head0) >= 0,
+		      "a no-op write reset the ring: head %" PRIu32 " -> %" PRIu32
+		      ", produced %" PRIu64 " -> %" PRIu64, head0, head1,
+		      produced, sys_u64("statistics/produced"));
+	}
 	ring_close(&r);
 
 	/* unmapped: the change is made, and the ring is empty and new */
@@ -1069,9 +1117,11 @@ static void test_config_while_mapped(void)
 	      " unread %" PRIu64, sys_u64("statistics/produced"),
 	      sys_u64("statistics/unread"));
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	/* a new ring starts 4096 short of the wrap (docs/abi.md) */
 	CHECK(r.prod->overflow == GWIO_OVERFLOW_OVERWRITE &&
-	      r.prod->head == 0 &&
-	      ((struct gwio_consumer *)r.cons_map)->tail == 0,
+	      r.prod->head == UINT32_MAX - 4095 &&
+	      ((struct gwio_consumer *)r.cons_map)->tail == r.prod->head &&
+	      r.prod->oldest == r.prod->head - r.prod->record_count,
 	      "overflow %u head %u", r.prod->overflow, r.prod->head);
 	ioctl(r.fd, GWIO_IOC_START);
 	CHECK(wait_head(&r, 32), "no records");
@@ -1084,7 +1134,8 @@ static void test_config_while_mapped(void)
 	CHECK(sys_write("clock", "boottime") == 0 &&
 	      sys_u64("statistics/produced") == 0, "clock change kept records");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
-	CHECK(r.prod->clock_id == CLOCK_BOOTTIME && r.prod->head == 0,
+	CHECK(r.prod->clock_id == CLOCK_BOOTTIME &&
+	      r.prod->head == UINT32_MAX - 4095,
 	      "clock_id %d head %u", r.prod->clock_id, r.prod->head);
 	ring_close(&r);
 	sys_set("clock", "monotonic");
@@ -1106,10 +1157,10 @@ static void test_watermark_resize(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "4096");
+	ring_new(4096);
 	sys_set("watermark", "4096");
 	sys_set("timeout_us", "0");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	CHECK(sys_u64("watermark") <= 256, "watermark %" PRIu64
 	      " above a ring of 256", sys_u64("watermark"));
 	set_channels(1, 10000, "counter");
@@ -1151,7 +1202,7 @@ static void test_lapped_horizon(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "overwrite");
-	sys_set("ring_records", "256");
+	ring_new(256);
 	set_channels(1, 10000, "counter");
 	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
 	cons = r.cons_map;
@@ -1216,7 +1267,7 @@ static void test_wakeup_count(void)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "4096");
+	ring_new(4096);
 	set_channels(1, 1000, "counter");
 	sys_set("watermark", "20");
 	sys_set("timeout_us", "100000");
@@ -1280,7 +1331,7 @@ static void bench(unsigned int rate, int channels, unsigned int seconds)
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
-	sys_set("ring_records", "262144");
+	ring_new(262144);
 	sys_set("watermark", "16384");
 	sys_set("timeout_us", "20000");
 	set_channels(channels, rate / channels, "counter");
