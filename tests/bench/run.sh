@@ -374,7 +374,7 @@ count.
 |---|---|---|---|---|
 EOF
 	for id in 6.1-amd64 6.12-amd64; do
-		echo "| $id | $(gp "$id.gwio.loss_free_rate") ($(gp "$id.top_rate_tested")) / $(gp "$id.gpiod.loss_free_rate") | $(gp "$id.rate_ratio")x | $(gp "$id.cpu_total_ratio") ($(gp "$id.cpu_ratio")) at $(gp "$id.cpu_compare_rate")/s | $([[ $(gp "$id.goal_gwio_all_counted") == yes ]] && echo none || echo SOME) |"
+		echo "| $id | $(gp "$id.gwio.loss_free_rate") ($(gp "$id.top_rate_tested")) / $(gp "$id.gpiod.loss_free_rate") | $(r=$(gp "$id.rate_ratio"); [[ $r == - ]] && echo "- (libgpiod lost edges at every rate, in at least one run)" || echo "${r}x") | $(gp "$id.cpu_total_ratio") ($(gp "$id.cpu_ratio")) at $(gp "$id.cpu_compare_rate")/s | $([[ $(gp "$id.goal_gwio_all_counted") == yes ]] && echo none || echo SOME) |"
 	done
 	cat <<EOF
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# check-debug.sh — what `make check-debug` runs: the VM suites (ring, gpio,
+# check-debug.sh — what `make check-debug` runs: the VM suites (ring, abi, gpio,
 # spi, and stress once tests/vm/stress.sh exists) on the debug kernel(s)
 # built from Debian's linux-source with KASAN, lockdep, kmemleak,
 # DEBUG_KOBJECT_RELEASE, DEBUG_ATOMIC_SLEEP and friends
@@ -30,6 +30,6 @@ start=$SECONDS
 "$here/fetch-kernels.sh" "${ids[@]}"
 echo "debug kernels ready (${ids[*]}) after $((SECONDS - start)) s"
 
-suites=(vm-ring vm-gpio vm-spi)
+suites=(vm-ring vm-abi vm-gpio vm-spi)
 [[ -x $here/stress.sh ]] && suites+=(vm-stress)
 GWIO_VM_IDS="${ids[*]}" exec "$top/tests/run-suites.sh" "${suites[@]}"
