@@ -470,10 +470,21 @@ static const unsigned long gwio_edge_trigger[GWIO_EDGE_NR] = {
 	[GWIO_EDGE_BOTH] = IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
 };
 
-/* Disabled until the device is enabled (gwio_gpio_start()). */
+/*
+ * Disabled until the device is enabled (gwio_gpio_start()).  gwio,edge
+ * names the line's logical edge, as the GPIO character device's edge
+ * flags do: records carry logical levels, so "rising" on an active-low
+ * line is its physical falling edge, and its records say level 1.
+ */
 static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 {
-	unsigned long flags = gwio_edge_trigger[l->edge] | IRQF_NO_AUTOEN;
+	enum gwio_edge edge = l->edge;
+	unsigned long flags;
+
+	if (gpiod_is_active_low(l->gpiod) && edge != GWIO_EDGE_BOTH)
+		edge = edge == GWIO_EDGE_RISING ? GWIO_EDGE_FALLING :
+						  GWIO_EDGE_RISING;
+	flags = gwio_edge_trigger[edge] | IRQF_NO_AUTOEN;
 
 	if (l->sleeping)
 		return request_threaded_irq(l->irq, gwio_gpio_stamp,
@@ -490,7 +501,7 @@ static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 /*
  * A child node of a gwio device with type "gpio-edge":
  *   gpios = <&gpio 17 GPIO_ACTIVE_HIGH>;   the line (active-low inverts)
- *   gwio,edge = "rising" | "falling" | "both";   default "both"
+ *   gwio,edge = "rising" | "falling" | "both";   default "both", logical
  *   gwio,debounce-us = <500>;              default 0, at most 1 s
  */
 int gwio_gpio_edge_add(struct gwio_dev *gdev, struct fwnode_handle *fwnode,

@@ -8,6 +8,9 @@
  *	channel@2 "fall2"     line 2, falling
  *	channel@3 "bounce3"   line 3, both edges, debounce_us (default 1000)
  *
+ * rise1_active_low=1 makes line 1 active-low: "rising" is then the
+ * line's logical edge, its physical falling one.
+ *
  * 6.1's gpiolib cannot follow a GPIO reference from a software node, so
  * the same lines are also given in a lookup table keyed by channel label,
  * the fallback gwio.ko uses (kmod/gpio_edge.c).
@@ -23,6 +26,10 @@
 static unsigned int debounce_us = 1000;
 module_param(debounce_us, uint, 0444);
 MODULE_PARM_DESC(debounce_us, "debounce of channel bounce3 (default 1000)");
+
+static bool rise1_active_low;
+module_param(rise1_active_low, bool, 0444);
+MODULE_PARM_DESC(rise1_active_low, "line 1 (rise1) is active-low (default 0)");
 
 static const struct property_entry board_props[] = {
 	PROPERTY_ENTRY_STRING("label", "testboard"),
@@ -53,6 +60,15 @@ static const struct property_entry ch1_props[] = {
 	{ }
 };
 
+static const struct property_entry ch1_active_low_props[] = {
+	PROPERTY_ENTRY_U32("reg", 1),
+	PROPERTY_ENTRY_STRING("label", "rise1"),
+	PROPERTY_ENTRY_STRING("gwio,type", "gpio-edge"),
+	PROPERTY_ENTRY_STRING("gwio,edge", "rising"),
+	PROPERTY_ENTRY_REF("gpios", &gwio_test_gpio_swnode, 1, GPIO_ACTIVE_LOW),
+	{ }
+};
+
 static const struct property_entry ch2_props[] = {
 	PROPERTY_ENTRY_U32("reg", 2),
 	PROPERTY_ENTRY_STRING("label", "fall2"),
@@ -73,7 +89,8 @@ static struct property_entry ch3_props[] = {
 	{ }
 };
 
-static const struct software_node ch_nodes[] = {
+/* not const: channel@1's properties follow rise1_active_low */
+static struct software_node ch_nodes[] = {
 	{ .name = "channel@0", .parent = &board_node, .properties = ch0_props },
 	{ .name = "channel@1", .parent = &board_node, .properties = ch1_props },
 	{ .name = "channel@2", .parent = &board_node, .properties = ch2_props },
@@ -109,6 +126,10 @@ static int __init gwio_test_board_init(void)
 	/* the last entry before the terminator is gwio,debounce-us */
 	ch3_props[ARRAY_SIZE(ch3_props) - 2] =
 		PROPERTY_ENTRY_U32("gwio,debounce-us", debounce_us);
+	if (rise1_active_low) {
+		ch_nodes[1].properties = ch1_active_low_props;
+		board_gpios.table[1].flags = GPIO_ACTIVE_LOW;
+	}
 	ret = software_node_register_node_group(node_group);
 	if (ret)
 		return ret;

@@ -267,6 +267,27 @@ rmmod gwio-test-board && rmmod gwio && pass storm-rmmod || fail storm-rmmod
 echo "0 0 0" >$G/pulse
 echo 0 >/sys/module/gwio_test_gpio/parameters/catch_up
 
+# --- an active-low line: gwio,edge names the logical edge ---------------
+# rise1 active-low: "rising" is the line's physical falling edge, and its
+# records say level 1 (the logical level), as the GPIO character device
+# reports edges.  10 pulses 20 ms apart; each record is stamped at or
+# after its physical falling edge and before the next edge.
+insmod ./gwio.ko && insmod ./gwio-test-board.ko rise1_active_low=1 &&
+	pass active-low-load || fail active-low-load
+find_board
+edges rise-al 1 20 20000000 10
+check rise-al-records 10 "$(records /tmp/rise-al.csv)"
+check rise-al-all-rising-high 0 "$(all_same /tmp/rise-al.csv 1 1 2)"
+awk '$3 == 0 { print $1 }' /tmp/rise-al.edges >/tmp/rise-al.falls
+grep '^[0-9]' /tmp/rise-al.csv | cut -d, -f2 >/tmp/rise-al.rts
+check rise-al-at-physical-falls 0 "$(paste -d' ' /tmp/rise-al.rts /tmp/rise-al.falls |
+	awk '{ d = $1 - $2; if (NF != 2 || d < 0 || d >= 10000000) bad++ } END { print bad + 0 }')"
+[ "$(all_same /tmp/rise-al.csv 1 1 2)" = 0 ] || {
+	echo "records:"; grep '^[0-9]' /tmp/rise-al.csv
+	echo "chip's edges:"; cat /tmp/rise-al.edges
+}
+rmmod gwio-test-board && rmmod gwio || fail active-low-unload
+
 # --- a controller that sleeps: threaded handler -------------------------
 rmmod gwio-test-gpio
 insmod ./gwio-test-gpio.ko ngpio=8 sleeping=1 && insmod ./gwio.ko &&
