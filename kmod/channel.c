@@ -74,6 +74,7 @@ static void gwio_channel_release(struct kobject *kobj)
 	if (ch->ops->release)
 		ch->ops->release(ch);
 	kfree(ch);
+	gwio_object_released();
 }
 
 const struct kobj_type gwio_channel_ktype = {
@@ -148,6 +149,7 @@ struct gwio_channel *gwio_channel_add(struct gwio_dev *gdev, u16 index,
 		return ERR_PTR(ret);
 	}
 	kobject_init(&ch->kobj, &gwio_channel_ktype);
+	gwio_object_made();
 	gdev->channels[index] = ch;
 	if (index >= gdev->channel_count)
 		gdev->channel_count = index + 1;

@@ -22,13 +22,26 @@
 
 static DEFINE_IDA(gwio_ida);
 /*
- * gwio_devs made and not yet released.  A release can run long after
- * remove (a file or a mapping holds the device; CONFIG_DEBUG_KOBJECT_RELEASE
- * delays every one by seconds) and its code is ours: the module waits for
- * the last one before it goes.  The channels' kobjects are children of the
- * device, so theirs have run by then.
+ * gwio_devs and channel kobjects made and not yet released.  A release can
+ * run long after remove (a file or a mapping holds the device;
+ * CONFIG_DEBUG_KOBJECT_RELEASE delays every one by seconds) and its code
+ * is ours: the module waits for the last one before it goes, at exit and
+ * when init fails.  Channels count on their own: kobject_del() drops
+ * their parent's reference, so nothing orders their release before the
+ * device's.
  */
 static atomic_t gwio_devs_alive = ATOMIC_INIT(0);
+
+void gwio_object_made(void)
+{
+	atomic_inc(&gwio_devs_alive);
+}
+
+void gwio_object_released(void)
+{
+	if (atomic_dec_and_test(&gwio_devs_alive))
+		wake_up_var(&gwio_devs_alive);
+}
 
 /* A CLOCK_MONOTONIC time in the ring's clock, without a second clock read. */
 u64 gwio_clock_from_mono(clockid_t clock_id, u64 mono_ns)
@@ -244,7 +257,7 @@ int gwio_ring_resize(struct gwio_dev *gdev, u32 records)
 		int err = gwio_sources_start(gdev);
 
 		if (err) {
-			gdev->enabled = false;
+			WRITE_ONCE(gdev->enabled, false);
 			ret = ret ?: err;
 		}
 	}
@@ -324,6 +337,12 @@ u32 gwio_ring_reset_tail(struct gwio_dev *gdev)
 	if (!gwio_ring_tail_valid(p->head, tail, p->mask + 1, p->overflow)) {
 		tail = gwio_ring_resync_tail(p->head, p->mask + 1, p->overflow);
 		gwio_store_release(&gdev->ring_cons->tail, tail);
+		/*
+		 * Under overwrite the new tail can be below the one the
+		 * producer cached: it must announce the slots it reuses
+		 * from there on (oldest), not take them as released.
+		 */
+		p->tail_cache = tail;
 		gdev->tail_resets++;
 	}
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
@@ -385,7 +404,7 @@ int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable)
 	} else {
 		gwio_sources_stop(gdev);
 	}
-	gdev->enabled = enable;
+	WRITE_ONCE(gdev->enabled, enable);
 	return 0;
 }
 
@@ -484,8 +503,14 @@ void gwio_produce_commit(struct gwio_dev *gdev, unsigned long flags)
  * Would a consumer sleeping for records be woken now?  EPOLLIN when the
  * watermark (at most the ring) is reached or a record has waited out the
  * timeout, with EPOLLPRI when the tail is lapped beyond the horizon of an
- * overwrite ring (the reader resyncs: docs/abi.md).  If not, it is marked
- * waiting so the next commit (or the timeout) wakes it.
+ * overwrite ring (the reader resyncs: docs/abi.md).
+ *
+ * Either way the poller is marked waiting, so that the next commit that
+ * finds the watermark reached (or the timeout) wakes it.  A ready answer
+ * must not clear that: an edge-triggered epoll (or io_uring's multishot
+ * poll) asks once per event and then relies on the wait queue alone, and
+ * would sleep forever.  Each wake is thus preceded by a call here: a
+ * level-triggered poller costs at most one wake per poll.
  */
 __poll_t gwio_consumer_ready(struct gwio_dev *gdev)
 {
@@ -507,13 +532,11 @@ __poll_t gwio_consumer_ready(struct gwio_dev *gdev)
 		if (!gwio_ring_tail_valid(p->head, p->tail_cache, p->mask + 1,
 					  p->overflow))
 			mask |= EPOLLPRI;
-		gdev->waiting = false;
 		gwio_disarm_timeout(gdev);
-	} else {
-		gdev->waiting = true;
-		if (avail)
-			gwio_arm_timeout(gdev);
+	} else if (avail) {
+		gwio_arm_timeout(gdev);
 	}
+	gdev->waiting = true;
 	raw_spin_unlock_irqrestore(&gdev->prod_lock, flags);
 	return mask;
 }
@@ -530,8 +553,7 @@ static void gwio_dev_release(struct device *dev)
 	kfree(gdev->channels);
 	ida_free(&gwio_ida, gdev->id);
 	kfree(gdev);
-	if (atomic_dec_and_test(&gwio_devs_alive))
-		wake_up_var(&gwio_devs_alive);
+	gwio_object_released();
 }
 
 /* Module exit: every release done, nothing of ours left to run. */
@@ -570,7 +592,7 @@ struct gwio_dev *gwio_dev_create(struct device *parent)
 	gdev->clock_id = CLOCK_MONOTONIC;
 
 	/* from here on, put_device() frees everything */
-	atomic_inc(&gwio_devs_alive);
+	gwio_object_made();
 	device_initialize(&gdev->dev);
 	gdev->dev.class = gwio_class;
 	gdev->dev.parent = parent;

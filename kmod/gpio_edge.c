@@ -495,7 +495,9 @@ static int gwio_gpio_request_irq(struct gwio_gpio_line *l)
 					    l->edge == GWIO_EDGE_BOTH ?
 					    gwio_gpio_rt_thread : NULL,
 					    flags | IRQF_NO_THREAD, l->name, l);
-	return request_irq(l->irq, gwio_gpio_hardirq, flags, l->name, l);
+	/* threadirqs must not move the stamp into a thread: hard-IRQ safe */
+	return request_irq(l->irq, gwio_gpio_hardirq, flags | IRQF_NO_THREAD,
+			   l->name, l);
 }
 
 /*

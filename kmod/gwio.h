@@ -157,6 +157,9 @@ void gwio_dev_unregister(struct gwio_dev *gdev);
 struct gwio_dev *devm_gwio_dev_create(struct device *parent);
 int devm_gwio_dev_register(struct device *parent, struct gwio_dev *gdev);
 void gwio_devs_wait_released(void);
+/* what the module waits for before it goes: gwio_devs_wait_released() */
+void gwio_object_made(void);
+void gwio_object_released(void);
 int gwio_dev_configure(struct gwio_dev *gdev, struct device *dev,
 		       const char *label);
 int gwio_dev_set_enabled(struct gwio_dev *gdev, bool enable);

@@ -55,6 +55,8 @@ static struct gwio_dev *gwio_sim_devs[GWIO_MAX_SIM_DEVICES];
 
 static int gwio_check_params(void)
 {
+	int i;
+
 	if (gwio_default_records < GWIO_RING_MIN_RECORDS ||
 	    gwio_default_records > GWIO_RING_MAX_RECORDS ||
 	    !is_power_of_2(gwio_default_records)) {
@@ -73,6 +75,18 @@ static int gwio_check_params(void)
 		pr_err("timeout_us=%u: at most %u\n",
 		       gwio_default_timeout_us, GWIO_TIMEOUT_MAX_US);
 		return -EINVAL;
+	}
+	if (!sim_rate || sim_rate > GWIO_SIM_MAX_RATE) {
+		pr_err("sim_rate=%u: need 1..%u\n", sim_rate, GWIO_SIM_MAX_RATE);
+		return -EINVAL;
+	}
+	/* all of them before any device exists: nothing to unwind */
+	for (i = 0; i < sim_devices; i++) {
+		if (!sim_channels[i] || sim_channels[i] > GWIO_MAX_CHANNELS) {
+			pr_err("sim_channels[%d]=%u: need 1..%u\n", i,
+			       sim_channels[i], GWIO_MAX_CHANNELS);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -99,12 +113,6 @@ static int gwio_sim_devices_create(void)
 	int i, ret;
 
 	for (i = 0; i < sim_devices; i++) {
-		if (!sim_channels[i] || sim_channels[i] > GWIO_MAX_CHANNELS) {
-			pr_err("sim_channels[%d]=%u: need 1..%u\n", i,
-			       sim_channels[i], GWIO_MAX_CHANNELS);
-			ret = -EINVAL;
-			goto err;
-		}
 		gdev = gwio_dev_create(NULL);
 		if (IS_ERR(gdev)) {
 			ret = PTR_ERR(gdev);
@@ -144,10 +152,6 @@ static int __init gwio_init(void)
 	ret = gwio_check_params();
 	if (ret)
 		return ret;
-	if (!sim_rate || sim_rate > GWIO_SIM_MAX_RATE) {
-		pr_err("sim_rate=%u: need 1..%u\n", sim_rate, GWIO_SIM_MAX_RATE);
-		return -EINVAL;
-	}
 
 	ret = alloc_chrdev_region(&gwio_devt, 0, GWIO_MAX_DEVICES, "gwio");
 	if (ret)
@@ -175,6 +179,8 @@ err_class:
 	class_destroy(gwio_class);
 err_region:
 	unregister_chrdev_region(gwio_devt, GWIO_MAX_DEVICES);
+	/* as at exit: devices made and gone may still have releases queued */
+	gwio_devs_wait_released();
 	return ret;
 }
 

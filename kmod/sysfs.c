@@ -4,7 +4,9 @@
  *
  * Every store validates the whole value before it changes anything, so a
  * rejected write (-EINVAL, -ERANGE from kstrtou32, -EBUSY) leaves the
- * device exactly as it was.
+ * device exactly as it was.  The one exception: a resize whose restart
+ * the device's source refuses keeps the new size and leaves the device
+ * disabled (gwio_ring_resize()).
  */
 
 #include <linux/kernel.h>

@@ -1322,6 +1322,56 @@ static void hold(int in_poll)
 }
 
 /*
+ * Edge-triggered epoll (as tokio/mio register) and a consumer that drains
+ * through the mapping: after every drain, new records past the watermark
+ * raise a new event, and so does the timeout below it.
+ */
+static void test_epoll_edge(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out;
+	struct tally t = { 0 };
+	struct ring r;
+	int ep, i, events = 0;
+
+	sys_set("enable", "0");
+	sys_set("overflow", "drop-newest");
+	ring_new(4096);
+	sys_set("watermark", "256");
+	sys_set("timeout_us", "0");
+	set_channels(1, 2000, "counter");
+	CHECK(ring_open(&r) == 0, "open/map: %s", strerror(errno));
+	ep = epoll_create1(0);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev) == 0, "epoll_ctl: %s",
+	      strerror(errno));
+	tally_start(&t, 1);
+	ioctl(r.fd, GWIO_IOC_START);
+	/* 256 records at 2 kHz are 128 ms: 5 s is far beyond any event */
+	for (i = 0; i < 5; i++) {
+		if (epoll_wait(ep, &out, 1, 5000) != 1)
+			break;
+		events++;
+		drain(&r, &t);
+	}
+	CHECK(events == 5, "edge-triggered epoll: %d events of 5, then none "
+	      "with %" PRIu64 " records produced", events, cnt(&r).produced);
+	/* below the watermark only the timeout can wake it */
+	ioctl(r.fd, GWIO_IOC_STOP);
+	drain(&r, &t);
+	sys_set("timeout_us", "20000");
+	set_channels(1, 20, "counter");
+	ioctl(r.fd, GWIO_IOC_START);
+	CHECK(epoll_wait(ep, &out, 1, 5000) == 1,
+	      "edge-triggered epoll: no event from the timeout");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	drain(&r, &t);
+	tally_finish(&t, 1);
+	sys_set("timeout_us", "10000");
+	close(ep);
+	ring_close(&r);
+	printf("GWIO-TEST: PASS %s\n", test_name);
+}
+
+/*
  * Throughput: every channel at rate/channels Hz, an epoll consumer that
  * wakes on the watermark; reports records/s, drops and syscalls per 1000.
  */
@@ -1426,6 +1476,8 @@ int main(int argc, char **argv)
 		test_lapped_horizon();
 	else if (!strcmp(test, "wakeup-count"))
 		test_wakeup_count();
+	else if (!strcmp(test, "epoll-edge"))
+		test_epoll_edge();
 	else if (!strcmp(test, "hold-map"))
 		hold(0);
 	else if (!strcmp(test, "hold-poll"))
