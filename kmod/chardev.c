@@ -29,7 +29,13 @@ static int gwio_open(struct inode *inode, struct file *file)
 					     cdev);
 	int ret = 0;
 
-	mutex_lock(&gdev->lock);
+	/*
+	 * Interruptible here and in mmap, read and ioctl: a controller that
+	 * never completes holds gdev->lock in a stop, and the callers of the
+	 * file must stay killable meanwhile.
+	 */
+	if (mutex_lock_interruptible(&gdev->lock))
+		return -ERESTARTSYS;
 	if (gdev->dead)
 		ret = -ENODEV;
 	else if (gdev->open)
@@ -80,7 +86,8 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 	struct gwio_ring_layout l;
 	int ret = 0;
 
-	mutex_lock(&gdev->lock);
+	if (mutex_lock_interruptible(&gdev->lock))
+		return -ERESTARTSYS;
 	if (gdev->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -187,7 +194,8 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 	if (!max)
 		return -EINVAL;
 
-	mutex_lock(&gdev->lock);
+	if (mutex_lock_interruptible(&gdev->lock))
+		return -ERESTARTSYS;
 	ret = gdev->dead ? -ENODEV : 0;
 	if (!ret)
 		atomic_inc(&gdev->ring_users);
@@ -259,7 +267,10 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	 */
 	if (cmd == GWIO_IOC_FLUSH && mutex_lock_interruptible(&gdev->read_lock))
 		return -ERESTARTSYS;
-	mutex_lock(&gdev->lock);
+	if (mutex_lock_interruptible(&gdev->lock)) {
+		ret = -ERESTARTSYS;
+		goto out_read;
+	}
 	if (gdev->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -292,6 +303,7 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 out:
 	mutex_unlock(&gdev->lock);
+out_read:
 	if (cmd == GWIO_IOC_FLUSH)
 		mutex_unlock(&gdev->read_lock);
 	/* outside the lock: a fault here may take mmap_lock, which mmap holds */

@@ -103,7 +103,7 @@ struct gwio_adc {
 	 * completion writes the latencies, one message at a time.
 	 */
 	atomic64_t ticks;
-	atomic64_t overruns;	/* ticks skipped: the bus was still busy */
+	atomic64_t ticks_skipped;	/* sent nothing: bus busy, or timer late */
 	atomic64_t errors;	/* messages that failed, or could not start */
 	atomic64_t latency_last_ns;	/* scheduled time to completion */
 	atomic64_t latency_max_ns;
@@ -180,7 +180,7 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 
 	atomic64_inc(&adc->ticks);
 	if (atomic_xchg(&adc->busy, 1)) {
-		atomic64_inc(&adc->overruns);
+		atomic64_inc(&adc->ticks_skipped);
 	} else {
 		adc->inflight_ns = adc->next_ns;
 		if (spi_async(adc->spi, &adc->msg)) {
@@ -193,7 +193,7 @@ static enum hrtimer_restart gwio_adc_tick(struct hrtimer *timer)
 	now = ktime_get_ns();
 	if (adc->next_ns <= now) {
 		missed = div64_u64(now - adc->next_ns, adc->period_ns) + 1;
-		atomic64_add(missed, &adc->overruns);
+		atomic64_add(missed, &adc->ticks_skipped);
 		adc->next_ns += missed * adc->period_ns;
 	}
 	hrtimer_set_expires(timer, ns_to_ktime(adc->next_ns));
@@ -337,15 +337,13 @@ static ssize_t last_value_show(struct kobject *kobj,
 
 static struct kobj_attribute last_value_attr = __ATTR_RO(last_value);
 
-static ssize_t overruns_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  (u64)atomic64_read(&to_input(kobj)->overruns) +
-			  (u64)atomic64_read(&to_adc(kobj)->overruns));
-}
-
-static struct kobj_attribute overruns_attr = __ATTR_RO(overruns);
+/*
+ * Two causes, two files: the ring's drops are this channel's, as on every
+ * kind; ticks that sent nothing (bus busy, timer late) are the ADC's.
+ */
+GWIO_CHANNEL_COUNTER(overruns, atomic64_read(&to_input(kobj)->overruns));
+GWIO_CHANNEL_COUNTER(ticks_skipped,
+		     atomic64_read(&to_adc(kobj)->ticks_skipped));
 
 /* The period is the ADC's: every input is converted on every tick. */
 static ssize_t period_us_show(struct kobject *kobj,
@@ -457,6 +455,7 @@ static struct attribute *gwio_adc_attrs[] = {
 	&last_value_attr.attr,
 	&period_us_attr.attr,
 	&overruns_attr.attr,
+	&ticks_skipped_attr.attr,
 	&ticks_attr.attr,
 	&errors_attr.attr,
 	&latency_ns_last_attr.attr,

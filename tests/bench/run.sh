@@ -402,7 +402,7 @@ record, in order, with the right level. SPI: an MCP3008 (4 inputs)
 sampled every 1 ms through the emulated bus; records carry the scheduled
 tick time; the latency runs from that time to the message's completion
 (percentiles over the last 4096 messages completed); ticks skipped because the bus was
-still busy are counted as overruns.
+still busy are counted in the channels' `ticks_skipped`.
 
 | kernel | GPIO 1 kHz p50 / p99 / max ns | GPIO 10 kHz | GPIO 100 kHz | SPI latency p50 / p99 / max ns | SPI ticks skipped per 500 |
 |---|---|---|---|---|---|
