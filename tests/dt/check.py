@@ -81,7 +81,7 @@ BOARDS = {
 # what each overlay does by default; the Raspberry Pi parameters change it
 RPI_DEFAULT = {
     "door": {"reg": 0, "line": 17, "flags": 1, "edge": "both", "debounce": 2000, "pull": 2},
-    "flow": {"reg": 1, "line": 27, "flags": 0, "edge": "falling", "debounce": 0, "pull": 2},
+    "flow": {"reg": 1, "line": 27, "flags": 0, "edge": "rising", "debounce": 0, "pull": 2},
     "adc": {"cs": 0, "speed": 1000000, "period": 1000, "present": True,
             "channels": ["boiler-temp", "boiler-press", "tank-level", "supply-volts"]},
 }
@@ -108,7 +108,7 @@ def expected(board, params):
         return {
             "door": {"reg": 0, "line": 2, "flags": 1, "edge": "both", "debounce": 2000,
                      "pull": "up", "header": "P8_7"},
-            "flow": {"reg": 1, "line": 3, "flags": 0, "edge": "falling", "debounce": 0,
+            "flow": {"reg": 1, "line": 3, "flags": 0, "edge": "rising", "debounce": 0,
                      "pull": "up", "header": "P8_8"},
             "adc": {"present": False},
         }

@@ -243,7 +243,7 @@ cases=(
 	"6.12 rpi4-arm64 mainline|gwio-rpi4|6.12/rpi4-arm64|rpi4|mainline|adc_cs=1,adc_period=250|-"
 	"6.12 rpi4-arm64 mainline|gwio-rpi4|6.12/rpi4-arm64|rpi4|mainline|no_adc|-"
 	"6.12 rpi5 Raspberry Pi OS stand-in|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|adc_cs=1,adc_speed=2000000|-"
-	"6.12 rpi5 Raspberry Pi OS stand-in, every parameter|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|door_gpio=5,flow_gpio=6,door_edge=both,door_debounce=0,door_pull=0,flow_edge=rising,flow_debounce=100,flow_activelow=0,flow_pull=1,adc_period=500|-"
+	"6.12 rpi5 Raspberry Pi OS stand-in, every parameter|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|door_gpio=5,flow_gpio=6,door_edge=both,door_debounce=0,door_pull=0,flow_edge=falling,flow_debounce=100,flow_activelow=0,flow_pull=1,adc_period=500|-"
 	"6.12 rpi5 Raspberry Pi OS stand-in|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|no_adc|-"
 	# Debian's own DTBs, where they have symbols
 	"Debian 6.12-arm64 DTB rpi4|gwio-rpi4|deb:6.12-arm64/bcm2711-rpi-4-b|rpi4|mainline|-|-"
