@@ -184,7 +184,7 @@ def group_pins(group):
     ('pad', offset) for pinctrl-single pads."""
     claims = []
     for g in [group] + group.children:
-        if g.has("brcm,pins") and g.raw("brcm,pins")[-1:] != b"\0":
+        if g.has("brcm,pins") and len(g.raw("brcm,pins")) % 4 == 0:
             claims += [("line", p) for p in g.u32s("brcm,pins")]
         if g.has("pins"):
             for s in g.strings("pins") or []:
@@ -401,7 +401,8 @@ def check_conflicts(tree, g, board, exp):
         if in_subtree(n, g) or n.name.startswith("__") or not n.enabled():
             continue
         for k in n.props:
-            if not is_gpio_prop(k) or n.raw(k)[-1:] == b"\0" or len(n.raw(k)) % 4:
+            # cells, not a string (a value's last byte says nothing: flags 0)
+            if not is_gpio_prop(k) or not n.raw(k) or len(n.raw(k)) % 4:
                 continue
             try:
                 specs = gpio_specs(tree, n, k)

@@ -338,6 +338,11 @@ result $rc "gwio-qemu-virt applies to qemu's own virt DTB, gpio-keys disabled"
 if ((rc == 0)); then
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "qemu virt" virt qemu - "$work/merged/virt.dtb" \
 		"$work/virt-l.dtb" - >>"$work/cases.tsv"
+	# a mistake: the line left to gpio-keys too
+	dtc -q -@ -I dts -O dtb -o "$work/keys.dtbo" "$tdt/bad/gwio-qemu-virt-keys.dtso" &&
+		fdtoverlay -i "$work/virt-l.dtb" -o "$work/merged/virt-keys.dtb" "$work/keys.dtbo" &&
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "mistake: gpio-keys left on the power button line (qemu virt)" \
+			virt qemu - "$work/merged/virt-keys.dtb" "$work/virt-l.dtb" "conflicts:also in /gpio-keys/" >>"$work/cases.tsv"
 	dtc -q -@ -I dts -O dtb -o "$work/bad.dtbo" "$top/tests/vm/dt/bad.dtso" &&
 		fdtoverlay -i "$work/merged/virt.dtb" -o "$work/virt-bad.dtb" "$work/bad.dtbo" 2>"$work/err"
 	result $? "tests/vm/dt/bad.dtso applies to the virt tree"
