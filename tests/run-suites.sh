@@ -10,7 +10,10 @@
 #   gwiod      gwiod against real mosquitto brokers on 127.0.0.1
 #   gwiod-asan the same with gwiod built with ASan and UBSan
 #   style      checkpatch over kmod/
-#   dt         device-tree overlays and bindings (dtc, fdtoverlay)
+#   dt         device-tree overlays on the boards' own trees (Debian's
+#              linux-source 6.1 and 6.12, Raspberry Pi OS stand-ins,
+#              Debian's DTBs), node by node, and dt-schema on the bindings
+#              and every merged tree (tests/style/dt.sh)
 #   sparse     gwio.ko built with sparse and W=1 for every test kernel
 #   vm-ring    gwio.ko in Debian 6.1 and 6.12, amd64, arm64 and armhf, and
 #              6.12-rt-amd64 (PREEMPT_RT), under qemu
