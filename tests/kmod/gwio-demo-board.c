@@ -154,6 +154,7 @@ err_io:
 err_nodes:
 	gpiod_remove_lookup_table(&io_gpios);
 	software_node_unregister_node_group(node_group);
+	gwio_test_swnodes_settle();
 	return ret;
 }
 
@@ -163,6 +164,7 @@ static void __exit gwio_demo_board_exit(void)
 	platform_device_unregister(io_pdev);
 	gpiod_remove_lookup_table(&io_gpios);
 	software_node_unregister_node_group(node_group);
+	gwio_test_swnodes_settle();
 }
 
 module_init(gwio_demo_board_init);

@@ -130,6 +130,7 @@ static int __init gwio_test_adcboard_init(void)
 			while (--i >= 0)
 				spi_unregister_device(adcs[i]);
 			software_node_unregister_node_group(node_group);
+			gwio_test_swnodes_settle();
 			return -ENODEV;
 		}
 	}
@@ -141,6 +142,7 @@ static void __exit gwio_test_adcboard_exit(void)
 	spi_unregister_device(adcs[1]);
 	spi_unregister_device(adcs[0]);
 	software_node_unregister_node_group(node_group);
+	gwio_test_swnodes_settle();
 }
 
 module_init(gwio_test_adcboard_init);

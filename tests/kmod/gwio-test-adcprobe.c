@@ -142,6 +142,7 @@ static int __init gwio_test_adcprobe_init(void)
 	adc = spi_new_device(ctlr, &info);
 	if (!adc) {
 		software_node_unregister_node_group(node_group);
+		gwio_test_swnodes_settle();
 		return -ENODEV;
 	}
 	return 0;
@@ -151,6 +152,7 @@ static void __exit gwio_test_adcprobe_exit(void)
 {
 	spi_unregister_device(adc);
 	software_node_unregister_node_group(node_group);
+	gwio_test_swnodes_settle();
 }
 
 module_init(gwio_test_adcprobe_init);

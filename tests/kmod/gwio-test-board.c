@@ -140,6 +140,7 @@ static int __init gwio_test_board_init(void)
 		ret = PTR_ERR(board_pdev);
 		gpiod_remove_lookup_table(&board_gpios);
 		software_node_unregister_node_group(node_group);
+		gwio_test_swnodes_settle();
 		return ret;
 	}
 	return 0;
@@ -150,6 +151,7 @@ static void __exit gwio_test_board_exit(void)
 	platform_device_unregister(board_pdev);
 	gpiod_remove_lookup_table(&board_gpios);
 	software_node_unregister_node_group(node_group);
+	gwio_test_swnodes_settle();
 }
 
 module_init(gwio_test_board_init);

@@ -244,6 +244,7 @@ static void gtc_gpio_exit(void)
 	if (gtc.lookup_added)
 		gpiod_remove_lookup_table(&gtc_lookup);
 	software_node_unregister(&gtc_swnode);
+	gwio_test_swnodes_settle();
 }
 
 /* ---- SPI ------------------------------------------------------------------- */

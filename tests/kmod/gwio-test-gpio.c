@@ -712,6 +712,7 @@ err_driver:
 	platform_driver_unregister(&gtg_driver);
 err_node:
 	software_node_unregister(&gwio_test_gpio_swnode);
+	gwio_test_swnodes_settle();
 	return ret;
 }
 module_init(gtg_init);
@@ -721,6 +722,7 @@ static void __exit gtg_exit(void)
 	platform_device_unregister(gtg_pdev);
 	platform_driver_unregister(&gtg_driver);
 	software_node_unregister(&gwio_test_gpio_swnode);
+	gwio_test_swnodes_settle();
 }
 module_exit(gtg_exit);
 

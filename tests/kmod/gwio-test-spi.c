@@ -612,6 +612,7 @@ err_driver:
 	platform_driver_unregister(&gts_driver);
 err_node:
 	software_node_unregister(&gwio_test_spi_swnode);
+	gwio_test_swnodes_settle();
 	return ret;
 }
 module_init(gts_init);
@@ -621,6 +622,7 @@ static void __exit gts_exit(void)
 	platform_device_unregister(gts_pdev);
 	platform_driver_unregister(&gts_driver);
 	software_node_unregister(&gwio_test_spi_swnode);
+	gwio_test_swnodes_settle();
 	gts_ctlr = NULL;
 }
 module_exit(gts_exit);

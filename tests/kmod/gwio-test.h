@@ -6,6 +6,8 @@
 #ifndef GWIO_TEST_H
 #define GWIO_TEST_H
 
+#include <linux/delay.h>
+#include <linux/kconfig.h>
 #include <linux/property.h>
 
 struct spi_controller;
@@ -22,5 +24,20 @@ extern const struct software_node gwio_test_gpio_swnode;
 extern const struct software_node gwio_test_spi_swnode;
 
 struct spi_controller *gwio_test_spi_controller(void);
+
+/*
+ * After unregistering software nodes (module exit, or an init that fails
+ * after registering them).  CONFIG_DEBUG_KOBJECT_RELEASE delays a node's
+ * release by up to 4 s, and until then it stays on the kernel's list of
+ * software nodes, pointing at this module's static node: a module loaded
+ * meanwhile (this one again, at the same address) collides with it, with
+ * a duplicate sysfs name or a refcount underflow in the core's unwinding.
+ * The debug kernel's suites reload these modules quickly; outlive it.
+ */
+static inline void gwio_test_swnodes_settle(void)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
+		msleep(5000);
+}
 
 #endif /* GWIO_TEST_H */

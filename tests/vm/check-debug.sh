@@ -30,6 +30,10 @@ start=$SECONDS
 "$here/fetch-kernels.sh" "${ids[@]}"
 echo "debug kernels ready (${ids[*]}) after $((SECONDS - start)) s"
 
+# Each fixture module's exit outlives DEBUG_KOBJECT_RELEASE's delayed
+# release of its software nodes (5 s, tests/kmod/gwio-test.h): 20
+# load/unload cycles instead of 100 keep vm-stress near 20 minutes.
+export GWIO_VM_APPEND="${GWIO_VM_APPEND:-gwio.stress_loops=20}"
 suites=(vm-ring vm-abi vm-gpio vm-spi)
 [[ -x $here/stress.sh ]] && suites+=(vm-stress)
 GWIO_VM_IDS="${ids[*]}" exec "$top/tests/run-suites.sh" "${suites[@]}"

@@ -142,14 +142,6 @@ check adc1-others-untouched 0 "$(awk '$1 == "cs1.ch0" { print $2 }' $S/stats)"
 # gwio-test-adcprobe config=NAME adds one device on cs2; refused, it stays
 # without a driver, no /dev/gwioN appears, and dmesg says why.
 ndev=$(ls /sys/class/gwio | wc -l)
-# With CONFIG_DEBUG_KOBJECT_RELEASE (the debug kernel) a software node's
-# kobject outlives its rmmod by up to 4 s, still pointing at the module's
-# static node; a module loaded at the same address then finds it, its
-# registration fails, and the kernel's unwinding of that drops a reference
-# it never took (refcount underflow, seen once).  Wait the release out.
-swnodes_settle() {
-	case $(uname -r) in *-debug) sleep 5 ;; esac
-}
 probe_refused() { # probe_refused CONFIG MESSAGE
 	dmesg -c >/dev/null
 	if ! insmod ./gwio-test-adcprobe.ko config="$1"; then
@@ -162,7 +154,6 @@ probe_refused() { # probe_refused CONFIG MESSAGE
 	grep -qF -- "$2" /tmp/probe.txt && said=yes
 	got="$(drv "$cs2")|$(ls /sys/class/gwio | wc -l)|$said"
 	rmmod gwio-test-adcprobe
-	swnodes_settle
 	check "probe-$1" "|$ndev|yes" "$got"
 	[ "$said" = yes ] || grep -e gwio -e "$cs2" /tmp/probe.txt
 }
@@ -186,7 +177,6 @@ cs2=$(spidev 2 adcprobe)
 check probe-foreign-declined "spi:mcp3008||$ndev|0" \
 	"$(modalias "$cs2")|$(drv "$cs2")|$(ls /sys/class/gwio | wc -l)|$(grep -c "gwio-spi-adc $cs2" /tmp/probe.txt)"
 rmmod gwio-test-adcprobe
-swnodes_settle
 # and the generic description of an MCP3008 works: input 2 of cs2
 insmod ./gwio-test-adcprobe.ko config=generic
 cs2=$(spidev 2 adcprobe)
