@@ -409,7 +409,17 @@ static ssize_t debounce_us_store(struct kobject *kobj,
 	/* the threaded path reads the level in the thread, after the fact */
 	if (us && l->sleeping)
 		return -EOPNOTSUPP;
+	/*
+	 * An edge may still be waiting out the old debounce; its timer must
+	 * not emit beside a handler that already follows the new value.
+	 * With the interrupt off nothing re-arms it: let it fire, then
+	 * switch (at most the old debounce, 1 s, and nothing is lost).
+	 */
+	disable_irq(l->irq);
+	while (hrtimer_active(&l->debounce_timer))
+		usleep_range(100, 200);
 	WRITE_ONCE(l->debounce_ns, us * NSEC_PER_USEC);
+	enable_irq(l->irq);
 	return len;
 }
 
