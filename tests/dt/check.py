@@ -87,6 +87,14 @@ RPI_DEFAULT = {
 }
 
 
+def fw_int(value):
+    """An integer parameter value as Raspberry Pi's firmware reads it
+    (dtoverlay.c, as tests/dt/rpi-params.py does)."""
+    words = {"y": 1, "yes": 1, "on": 1, "true": 1, "down": 1,
+             "n": 0, "no": 0, "off": 0, "false": 0, "up": 2}
+    return words[value] if value in words else int(value, 0)
+
+
 def expected(board, params):
     if board in ("rpi4", "rpi5"):
         e = {k: dict(v) for k, v in RPI_DEFAULT.items()}
@@ -98,11 +106,11 @@ def expected(board, params):
                 continue
             ch, _, what = name.partition("_")
             if ch == "adc":
-                e["adc"][{"cs": "cs", "speed": "speed", "period": "period"}[what]] = int(value, 0)
+                e["adc"][{"cs": "cs", "speed": "speed", "period": "period"}[what]] = fw_int(value)
             else:
                 key = {"gpio": "line", "edge": "edge", "debounce": "debounce",
                        "activelow": "flags", "pull": "pull"}[what]
-                e[ch][key] = value if key == "edge" else int(value, 0)
+                e[ch][key] = value if key == "edge" else fw_int(value)
         return e
     if board == "bbb":
         return {
@@ -157,6 +165,59 @@ GPIO_PROP = re.compile(r"^(.*-)?gpios?$")
 
 def is_gpio_prop(name):
     return bool(GPIO_PROP.match(name)) and name not in ("gpio-controller",)
+
+
+def claims_active(node):
+    """Whether the kernel would act on this node's line claims: it and its
+    ancestors enabled.  BeagleBoard.org's gpio-of-helper (cape-universal)
+    requests every child's line whatever the child's status, so there
+    only the parent's status counts."""
+    p = node.parent
+    if p is not None and "gpio-of-helper" in (p.strings("compatible") or []):
+        return p.enabled()
+    return node.enabled()
+
+
+def interrupt_parent(tree, node):
+    """The node's interrupt parent: its own or an ancestor's
+    interrupt-parent (what of_irq_find_parent does)."""
+    n = node
+    while n is not None:
+        if n.has("interrupt-parent") and len(n.raw("interrupt-parent")) == 4:
+            return tree.by_phandle(n.u32("interrupt-parent"))
+        n = n.parent
+    return None
+
+
+def other_line_claims(tree, node):
+    """(controller path, line, what) for the claims on GPIO lines that are
+    not *-gpios properties: a gpio-hog child of a GPIO controller (its
+    gpios has no phandle), and interrupts taken from a GPIO controller
+    (interrupts with interrupt-parent, interrupts-extended)."""
+    out = []
+    par = node.parent
+    if node.has("gpio-hog") and par is not None and par.has("gpio-controller"):
+        n = par.u32("#gpio-cells", 2) or 2
+        cells = node.u32s("gpios") or []
+        out += [(par.path(), cells[i], "gpio-hog") for i in range(0, len(cells) - n + 1, n)]
+    if node.has("interrupts") and not node.has("interrupts-extended"):
+        ip = interrupt_parent(tree, node)
+        if ip is not None and ip is not node and ip.has("gpio-controller"):
+            n = ip.u32("#interrupt-cells")
+            cells = node.u32s("interrupts") or []
+            if n:
+                out += [(ip.path(), cells[i], "interrupts") for i in range(0, len(cells) - n + 1, n)]
+    if node.has("interrupts-extended"):
+        cells, i = node.u32s("interrupts-extended") or [], 0
+        while i < len(cells):
+            ip = tree.by_phandle(cells[i])
+            n = ip.u32("#interrupt-cells") if ip is not None else None
+            if n is None:
+                break
+            if ip.has("gpio-controller") and i + 1 < len(cells):
+                out.append((ip.path(), cells[i + 1], "interrupts-extended"))
+            i += 1 + n
+    return out
 
 
 def in_subtree(node, top):
@@ -395,12 +456,17 @@ def check_conflicts(tree, g, board, exp):
         if label != "adc" and "header" in w:
             pads[BBB_HEADER[w["header"]][3]] = label
     for n in tree.root.walk():
-        if in_subtree(n, g) or n.name.startswith("__") or not n.enabled():
+        if in_subtree(n, g) or n.name.startswith("__") or not claims_active(n):
             continue
+        for ctrl_path, line, what in other_line_claims(tree, n):
+            if (ctrl_path, line) in lines:
+                probs.append(f"{lines[(ctrl_path, line)]}: line {line} of {ctrl_path} also in {n.path()}:{what}")
         for k in n.props:
             # cells, not a string (a value's last byte says nothing: flags 0)
             if not is_gpio_prop(k) or not n.raw(k) or len(n.raw(k)) % 4:
                 continue
+            if k == "gpios" and n.has("gpio-hog"):
+                continue  # no phandle: other_line_claims above
             try:
                 specs = gpio_specs(tree, n, k)
             except ValueError:
@@ -461,6 +527,18 @@ def check_spi(tree, base, board, exp):
     adc = enabled[0]
     if adc.parent is not spi:
         probs.append(f"{adc.path()} is not a child of {spi_path}")
+    # the other chip selects' devices (the other spidev) as in the base
+    bspi = base.node(spi_path)
+    for c in spi.children:
+        if c is adc or not c.has("reg") or (c.u32s("reg") or [None])[0] == a["cs"]:
+            continue
+        bc = bspi.child(c.name) if bspi is not None else None
+        if bc is None:
+            if c.string("status", "okay") == "okay":
+                probs.append(f"{c.path()} added, enabled, on a chip select not the ADC's")
+        elif bc.string("status", "okay") != c.string("status", "okay"):
+            probs.append(f"{c.path()} status {c.string('status', 'okay')!r}, "
+                         f"base {bc.string('status', 'okay')!r}: not the ADC's chip select")
     if adc.name != f"adc@{a['cs']:x}" or adc.u32s("reg") != [a["cs"]]:
         probs.append(f"{adc.name} reg {adc.u32s('reg')}, want chip select {a['cs']}")
     if adc.strings("compatible") != ["gwio,mcp3008"]:

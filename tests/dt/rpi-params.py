@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""rpi-params.py IN.dtbo OUT.dtbo [PARAM[=VALUE]...]
+r"""rpi-params.py IN.dtbo OUT.dtbo [PARAM[=VALUE]...]
 
 Apply Raspberry Pi overlay parameters to a compiled overlay, as the
 firmware does for "dtoverlay=NAME,PARAM=VALUE,..." before it merges the
 overlay (Raspberry Pi's dtmerge/ovmerge are not packaged in Debian):
 each PARAM is looked up in the overlay's __overrides__ node and its
 targets are patched in order; OUT.dtbo is then an ordinary overlay that
-fdtoverlay can apply.  Only what Raspberry Pi's documentation describes
-("Device Trees, overlays, and parameters", part 2.2) is implemented:
+fdtoverlay can apply.  It follows what the boot runs, raspberrypi/utils'
+dtmerge/dtoverlay.c (dtoverlay_override_one_target), for the forms
+Raspberry Pi's documentation ("Device Trees, overlays, and parameters",
+part 2.2) describes:
 
-  <&label>, "prop"          string (status: true -> "okay", false ->
-                            "disabled"); "prop=value" a literal
+  <&label>, "prop"          string, taken as given; for "status"
+                            y/yes/on/true/enable/1 -> "okay",
+                            n/no/off/false/0 -> "disabled"; "prop=value"
+                            a literal
   <&label>, "prop.N" ";N" ":N" "#N"
                             8/16/32/64-bit integer at byte offset N,
                             growing the property if needed; "prop:N=V"
@@ -22,10 +26,15 @@ fdtoverlay can apply.  Only what Raspberry Pi's documentation describes
                             __dormant__ renamed, with the fixup tables
                             that name their paths)
 
-A parameter given without a value is "true".  Values: integers in C
-notation (17, 0x11), y/yes/on/true and n/no/off/false.  Unsupported forms
-(reg and name targets, byte strings, cells after "=") are errors, never
-silently skipped.
+A parameter given without a value is "true".  Integer, boolean and
+fragment values as dtoverlay.c reads them, case-sensitive: strtoull
+(17, 0x11, 021; a leading "-" wraps, as in C), else y/yes/on/true/down
+= 1, n/no/off/false = 0, up = 2 (the pull words); for <0> fragment
+overrides any other non-empty string is true.  Anything else ("okay",
+"disabled", "17x") the firmware ignores with "invalid override value";
+here it is an error.  Not modelled, and refused or left as they are:
+reg and name targets, byte strings, cells after "=", and the escapes
+(\n, \x..) the firmware expands in string values.
 """
 
 import os
@@ -36,36 +45,44 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fdt  # noqa: E402
 
-TRUE = {"y", "yes", "on", "true", "okay"}
-FALSE = {"n", "no", "off", "false", "disabled"}
+WORDS = {"y": 1, "yes": 1, "on": 1, "true": 1, "down": 1,
+         "n": 0, "no": 0, "off": 0, "false": 0, "up": 2}
+STATUS = {"y": "okay", "yes": "okay", "on": "okay", "true": "okay",
+          "enable": "okay", "1": "okay",
+          "n": "disabled", "no": "disabled", "off": "disabled",
+          "false": "disabled", "0": "disabled"}
 
 
 class ParamError(Exception):
     pass
 
 
+def strtoull(value):
+    """C's strtoull(value, &end, 0) with end at the string's end, or None."""
+    m = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", value)
+    if not m:
+        return None
+    v = int(m.group(2), 16) if m.group(2)[:2].lower() == "0x" else \
+        int(m.group(2), 8) if m.group(2).startswith("0") and len(m.group(2)) > 1 else int(m.group(2))
+    v = min(v, (1 << 64) - 1)
+    return ((1 << 64) - v) % (1 << 64) if m.group(1) == "-" else v
+
+
+def integer(value, overlay=False):
+    """An override value as dtoverlay.c parses it for integer, boolean and
+    (overlay=True) <0> fragment targets."""
+    v = strtoull(value)
+    if v is not None:
+        return v
+    if value in WORDS:
+        return WORDS[value]
+    if overlay:
+        return int(value != "")
+    raise ParamError(f"invalid override value {value!r} (the firmware ignores it)")
+
+
 def truth(value):
-    v = value.strip().lower()
-    if v in TRUE:
-        return True
-    if v in FALSE:
-        return False
-    try:
-        return int(v, 0) != 0
-    except ValueError:
-        raise ParamError(f"{value!r} is not a boolean")
-
-
-def integer(value):
-    v = value.strip().lower()
-    if v in TRUE:
-        return 1
-    if v in FALSE:
-        return 0
-    try:
-        return int(v, 0)
-    except ValueError:
-        raise ParamError(f"{value!r} is not an integer")
+    return integer(value) != 0
 
 
 def parse_overrides(raw):
@@ -156,7 +173,7 @@ def apply_target(tree, node, spec, value, param):
         else:
             raise ParamError(f"{param}: cannot parse {spec!r}")
         if prop == "status":
-            s = "okay" if truth(s) else "disabled"
+            s = STATUS.get(s, s)
         node.set_strings(prop, [s])
 
 
@@ -200,14 +217,15 @@ def fragment_ops(tree, ops, value, param):
         if re.sub(r"[+\-=!]\d+", "", ops):
             raise ParamError(f"{param}: cannot parse fragment operations {ops!r}")
         n = int(n)
+        on = integer(value, overlay=True) != 0
         if op == "+":
             set_fragment(tree, n, True)
         elif op == "-":
             set_fragment(tree, n, False)
         elif op == "=":
-            set_fragment(tree, n, truth(value))
+            set_fragment(tree, n, on)
         else:
-            set_fragment(tree, n, not truth(value))
+            set_fragment(tree, n, not on)
 
 
 def apply_params(tree, params):

@@ -15,7 +15,8 @@
 #     and -6.12 (cpp + dtc -@): Raspberry Pi 4 B (arm64 and 32-bit arm),
 #     Pi 5 (6.12: no RP1 in mainline), BeagleBone Black; and stand-ins
 #     (tests/dt/standin/) for Raspberry Pi OS's labels and nodes (spi0,
-#     spidev0/1, rp1_gpio) and BeagleBoard.org's pinmux helpers
+#     spidev0/1, rp1_gpio) and BeagleBoard.org's pinmux helpers and
+#     cape-universal
 #  3. Debian's own DTBs (the linux-image packages the VM suites use):
 #     which have __symbols__, as dts/README.md says
 #  4. every overlay applied with fdtoverlay to every base it claims (the
@@ -24,8 +25,11 @@
 #     by node (tests/dt/check.py): gwio under /, gpios resolving to the
 #     right controller and line, pin mux entries well-formed for the
 #     controller, nothing else enabled on the same lines, pads or chip
-#     select, the SPI controller wired; deliberate mistakes (the old
-#     4-cell BeagleBone overlay, a GPIO on an SPI pin) must be caught
+#     select (gpio-hogs and GPIO interrupts count), the other spidev as
+#     in the base, the SPI controller wired; deliberate mistakes (the old
+#     4-cell BeagleBone overlay, cape-universal left on, a GPIO on an SPI
+#     pin, a hog or interrupt on a channel's line, the other spidev off,
+#     no_adc before adc_cs) must be caught
 #  5. the qemu virt overlay on the DTB qemu itself dumps, checked as above
 #  6. dt-schema: dt-doc-validate on each binding (with each kernel's
 #     spi-peripheral-props.yaml), the bindings' examples through
@@ -242,6 +246,11 @@ cases=(
 	"6.12 rpi4 Raspberry Pi OS stand-in|gwio-rpi4|6.12/rpi4-arm64-downstream|rpi4|downstream|no_adc|-"
 	"6.12 rpi4-arm64 mainline|gwio-rpi4|6.12/rpi4-arm64|rpi4|mainline|adc_cs=1,adc_period=250|-"
 	"6.12 rpi4-arm64 mainline|gwio-rpi4|6.12/rpi4-arm64|rpi4|mainline|no_adc|-"
+	# the firmware's words for integers: up = 2, down = 1, off = 0
+	"6.12 rpi4 Raspberry Pi OS stand-in, pulls by name|gwio-rpi4|6.12/rpi4-arm64-downstream|rpi4|downstream|door_pull=up,flow_pull=down,door_activelow=off|-"
+	"6.12 rpi5 Raspberry Pi OS stand-in, pulls by name|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|door_pull=down,flow_pull=up|-"
+	# no_adc after adc_cs wins, whatever its value
+	"6.12 rpi4 Raspberry Pi OS stand-in, no_adc last|gwio-rpi4|6.12/rpi4-arm64-downstream|rpi4|downstream|adc_cs=1,no_adc|-"
 	# one logical edge on an active-low line: a pulse counted as it starts
 	"6.12 rpi4-arm64 mainline, flow meter active low|gwio-rpi4|6.12/rpi4-arm64|rpi4|mainline|flow_activelow=1,flow_edge=rising|-"
 	"6.12 rpi5 Raspberry Pi OS stand-in|gwio-rpi5|6.12/rpi5-downstream|rpi5|downstream|adc_cs=1,adc_speed=2000000|-"
@@ -255,6 +264,16 @@ cases=(
 	"mistake: the old 4-cell gwio-bbb on 6.12 bbb|bad/gwio-bbb-4cell|6.12/bbb|bbb|mainline|-|pinmux:not a multiple of 3"
 	"mistake: the old 4-cell gwio-bbb on the BeagleBoard.org stand-in|bad/gwio-bbb-4cell|6.12/bbb-beagleboard|bbb|beagleboard|-|conflicts:also muxed by /ocp/P8_07_pinmux"
 	"mistake: a GPIO on SPI0 MISO (rpi4 stand-in)|gwio-rpi4|6.12/rpi4-arm64-downstream|rpi4|downstream|door_gpio=9|conflicts:GPIO9 also muxed by /soc/spi@7e204000"
+	# cape-universal (gpio-of-helper) left holding the lines: gwio-bbb before review finding 1
+	"mistake: gwio-bbb without disabling cape-universal (6.1 BeagleBoard.org stand-in)|bad/gwio-bbb-cape-universal|6.1/bbb-beagleboard|bbb|beagleboard|-|conflicts:also in /ocp/cape-universal/P8_07:gpio"
+	"mistake: gwio-bbb without disabling cape-universal (6.12 BeagleBoard.org stand-in)|bad/gwio-bbb-cape-universal|6.12/bbb-beagleboard|bbb|beagleboard|-|conflicts:also in /ocp/cape-universal/P8_08:gpio"
+	# line claims that are not *-gpios properties, and the other spidev
+	"mistake: a gpio-hog on the flow line (rpi4 stand-in)|gwio-rpi4+bad/rpi4-gpio-hog|6.12/rpi4-arm64-downstream|rpi4|downstream|-|conflicts:also in /soc/gpio@7e200000/flow-hog:gpio-hog"
+	"mistake: a gpio-hog on the flow line (6.12 rpi4-arm64 mainline)|gwio-rpi4+bad/rpi4-gpio-hog|6.12/rpi4-arm64|rpi4|mainline|-|conflicts:also in /soc/gpio@7e200000/flow-hog:gpio-hog"
+	"mistake: an interrupt from the door line (rpi4 stand-in)|gwio-rpi4+bad/rpi4-gpio-irq|6.12/rpi4-arm64-downstream|rpi4|downstream|-|conflicts:line 17 of /soc/gpio@7e200000 also in /hat-sensor:interrupts"
+	"mistake: the spidev on CE1 disabled too (rpi4 stand-in)|gwio-rpi4+bad/rpi4-spidev1-off|6.12/rpi4-arm64-downstream|rpi4|downstream|-|spi:/soc/spi@7e204000/spidev@1 status 'disabled', base 'okay'"
+	# no_adc takes no value and must come last: given before adc_cs, adc_cs brings the CE1 ADC back
+	"mistake: no_adc before adc_cs (rpi4 stand-in)|gwio-rpi4|6.12/rpi4-arm64-downstream|rpi4|downstream|no_adc,adc_cs=1|spi:ADC nodes without an ADC"
 )
 # and where they must not apply
 refusals=(
@@ -281,7 +300,11 @@ for c in "${cases[@]}"; do
 	IFS='|' read -r cname ov base board world params expect <<<"$c"
 	i=$((i + 1))
 	b=$(base_of "$base")
-	o=$(dtbo_of "$ov")
+	# "A+B": overlay A (with the parameters), then B
+	IFS=+ read -r ov1 ovmore <<<"$ov"
+	o=$(dtbo_of "$ov1")
+	more=()
+	for x in ${ovmore//+/ }; do more+=("$(dtbo_of "$x")"); done
 	m=$work/merged/$i.dtb
 	rc=1
 	if [[ -z $b ]]; then
@@ -292,7 +315,7 @@ for c in "${cases[@]}"; do
 			"$py" "$tdt/rpi-params.py" "$o" "$work/merged/$i.dtbo" "${plist[@]}" 2>"$work/err" &&
 				o=$work/merged/$i.dtbo
 		fi
-		fdtoverlay -i "$b" -o "$m" "$o" 2>>"$work/err" && rc=0
+		fdtoverlay -i "$b" -o "$m" "$o" "${more[@]}" 2>>"$work/err" && rc=0
 	fi
 	shown=$cname
 	[[ $params == - ]] || shown+=" [$params]"
@@ -305,6 +328,19 @@ for c in "${cases[@]}"; do
 		"$board" "$world" "$params" "$m" "$b" "$expect" >>"$work/cases.tsv" &&
 		[[ $expect == - ]] && merged_of+=("$base|$m|$shown")
 done
+# the BeagleBoard.org stand-in really has cape-universal on P8_7/P8_8,
+# and gwio-bbb leaves it disabled: the lines are gwio's alone
+while IFS=$'\t' read -r cname _ world _ m b expect; do
+	[[ $world == beagleboard && $expect == - ]] || continue
+	rc=0
+	for c in P8_07 P8_08; do
+		fdtget -l "$b" /ocp/cape-universal 2>/dev/null | grep -qx "$c" ||
+			{ echo "base has no /ocp/cape-universal/$c" >>"$work/err"; rc=1; }
+	done
+	st=$(fdtget "$m" /ocp/cape-universal status 2>&1)
+	[[ $st == disabled ]] || { echo "merged: /ocp/cape-universal status: $st" >>"$work/err"; rc=1; }
+	result $rc "$cname: cape-universal (P8_07, P8_08 in the base) disabled, gpio2_2 and gpio2_3 free"
+done <"$work/cases.tsv"
 for r in "${refusals[@]}"; do
 	IFS='|' read -r ov base why <<<"$r"
 	b=$(base_of "$base")
