@@ -30,11 +30,12 @@ static int gwio_open(struct inode *inode, struct file *file)
 	int ret = 0;
 
 	/*
-	 * Interruptible here and in mmap, read and ioctl: a controller that
-	 * never completes holds gdev->lock in a stop, and the callers of the
-	 * file must stay killable meanwhile.
+	 * Killable here and in mmap, read and ioctl: a controller that never
+	 * completes holds gdev->lock in a stop, and the callers of the file
+	 * must stay killable meanwhile.  Not interruptible: an ordinary
+	 * signal must not turn into EINTR from open() (vm-stress saw it).
 	 */
-	if (mutex_lock_interruptible(&gdev->lock))
+	if (mutex_lock_killable(&gdev->lock))
 		return -ERESTARTSYS;
 	if (gdev->dead)
 		ret = -ENODEV;
@@ -86,7 +87,7 @@ static int gwio_mmap(struct file *file, struct vm_area_struct *vma)
 	struct gwio_ring_layout l;
 	int ret = 0;
 
-	if (mutex_lock_interruptible(&gdev->lock))
+	if (mutex_lock_killable(&gdev->lock))
 		return -ERESTARTSYS;
 	if (gdev->dead) {
 		ret = -ENODEV;
@@ -194,7 +195,7 @@ static ssize_t gwio_read(struct file *file, char __user *buf, size_t len,
 	if (!max)
 		return -EINVAL;
 
-	if (mutex_lock_interruptible(&gdev->lock))
+	if (mutex_lock_killable(&gdev->lock))
 		return -ERESTARTSYS;
 	ret = gdev->dead ? -ENODEV : 0;
 	if (!ret)
@@ -267,7 +268,7 @@ static long gwio_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	 */
 	if (cmd == GWIO_IOC_FLUSH && mutex_lock_interruptible(&gdev->read_lock))
 		return -ERESTARTSYS;
-	if (mutex_lock_interruptible(&gdev->lock)) {
+	if (mutex_lock_killable(&gdev->lock)) {
 		ret = -ERESTARTSYS;
 		goto out_read;
 	}
