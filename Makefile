@@ -91,7 +91,7 @@ userspace:
 check:
 	tests/run-suites.sh
 
-# The VM suites (ring, gpio, spi, stress) on 6.12-debug-amd64, a kernel
+# The VM suites (ring, abi, gpio, spi, stress) on 6.12-debug-amd64, a kernel
 # built from Debian's linux-source with the kernel's own debugging on
 # (tests/vm/README.md).  Its cold build is far outside CI's budget, so it
 # is kept out of check; a warm cache rebuilds nothing.
