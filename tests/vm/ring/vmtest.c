@@ -1064,6 +1064,7 @@ static void test_config_while_mapped(void)
 {
 	struct ring r;
 	uint64_t produced;
+	uint32_t head0, head1;
 
 	sys_set("enable", "0");
 	sys_set("overflow", "drop-newest");
@@ -1087,30 +1088,24 @@ static void test_config_while_mapped(void)
 	 * enabled (a boot script that writes its settings every time), the
 	 * ring and its counters untouched.
 	 */
+	head0 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	produced = sys_u64("statistics/produced");
 	ioctl(r.fd, GWIO_IOC_START);
-	{
-		uint32_t head0, head1;
-
-		ioctl(r.fd, GWIO_IOC_STOP);
-		head0 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
-		produced = sys_u64("statistics/produced");
-		ioctl(r.fd, GWIO_IOC_START);
-		CHECK(sys_write("overflow", "drop-newest") == 0,
-		      "current overflow refused while mapped and enabled");
-		CHECK(sys_write("clock", "monotonic") == 0,
-		      "current clock refused while mapped and enabled");
-		CHECK(sys_write("ring_records", "256") == 0,
-		      "current ring_records refused while mapped and enabled");
-		CHECK(sys_u64("enable") == 1, "a no-op write stopped the device");
-		ioctl(r.fd, GWIO_IOC_STOP);
-		head1 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
-		/* a reset would zero produced and take head back */
-		CHECK(sys_u64("statistics/produced") >= produced &&
-		      (int32_t)(head1 - head0) >= 0,
-		      "a no-op write reset the ring: head %" PRIu32 " -> %" PRIu32
-		      ", produced %" PRIu64 " -> %" PRIu64, head0, head1,
-		      produced, sys_u64("statistics/produced"));
-	}
+	CHECK(sys_write("overflow", "drop-newest") == 0,
+	      "current overflow refused while mapped and enabled");
+	CHECK(sys_write("clock", "monotonic") == 0,
+	      "current clock refused while mapped and enabled");
+	CHECK(sys_write("ring_records", "256") == 0,
+	      "current ring_records refused while mapped and enabled");
+	CHECK(sys_u64("enable") == 1, "a no-op write stopped the device");
+	ioctl(r.fd, GWIO_IOC_STOP);
+	head1 = __atomic_load_n(&r.prod->head, __ATOMIC_ACQUIRE);
+	/* a reset would zero produced and take head back */
+	CHECK(sys_u64("statistics/produced") >= produced &&
+	      (int32_t)(head1 - head0) >= 0,
+	      "a no-op write reset the ring: head %" PRIu32 " -> %" PRIu32
+	      ", produced %" PRIu64 " -> %" PRIu64, head0, head1,
+	      produced, sys_u64("statistics/produced"));
 	ring_close(&r);
 
 	/* unmapped: the change is made, and the ring is empty and new */
